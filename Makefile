@@ -1,0 +1,45 @@
+# pv-tracker: `make run` for a local instance, `make test` for the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install migrate demo run test check bench clean
+
+# xstatic-bootstrap is an sdist whose setup.py imports pkg_resources: build it with an
+# older setuptools, without build isolation.
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip "setuptools<81" wheel
+	$(BIN)/pip install -q --no-build-isolation -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+demo: migrate
+	$(BIN)/python manage.py setup_demo
+
+run: demo
+	@echo ""
+	@echo "  pv-tracker: http://$(HOST):$(PORT)/   (admin: http://$(HOST):$(PORT)/admin/)"
+	@echo "  Demo logins (password for all: demo-password-2026):"
+	@echo "    reporter-01 (site-01), reporter-02 (site-02), reviewer, analyst, admin"
+	@echo ""
+	@trap 'kill 0' INT TERM EXIT; \
+	$(BIN)/celery -A pv_tracker worker --loglevel INFO --concurrency 2 --hostname worker@%h & \
+	$(BIN)/celery -A pv_tracker beat --loglevel INFO & \
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+check: install
+	$(BIN)/python manage.py check
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+test: install check
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) var staticfiles

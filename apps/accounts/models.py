@@ -1,0 +1,25 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+class Site(models.Model):
+    """A clinical site that enters data; reporters see only their own site's records."""
+
+    code = models.SlugField(max_length=50, unique=True, help_text="Short code, e.g. site-01.")
+    name = models.CharField(max_length=200, blank=True)
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2 code.")
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.code
+
+
+class User(AbstractUser):
+    """A person using the tracker. A user with a site is scoped to that site's data."""
+
+    site = models.ForeignKey(
+        Site, null=True, blank=True, on_delete=models.PROTECT, related_name="users",
+        help_text="Users bound to a site see only that site's patients; leave empty for central staff.",
+    )

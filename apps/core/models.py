@@ -1,0 +1,40 @@
+"""Behaviour shared by every clinical record."""
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+
+class VoidableModel(models.Model):
+    """Clinical records are never hard-deleted: they are voided with a reason and kept."""
+
+    voided_at = models.DateTimeField(null=True, blank=True, editable=False)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+", editable=False,
+    )
+    void_reason = models.TextField(blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_voided(self):
+        return self.voided_at is not None
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("Clinical records cannot be deleted; void them with a reason.")
+
+
+def today():
+    """The local date, in one place so that tests can move the clock."""
+    return timezone.localdate()
+
+
+def reject_future(date_value, field_name, errors):
+    if date_value and date_value > today():
+        errors.setdefault(field_name, []).append(
+            ValidationError("The date cannot be in the future.", code="future_date")
+        )

@@ -1,0 +1,36 @@
+"""Write helpers shared by the domain services."""
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+
+def validated_save(instance, *, actor=None, change_reason=None):
+    """Run every model rule, then save, recording who made the change in history."""
+    instance.full_clean()
+    if actor is not None:
+        instance._history_user = actor
+    if change_reason:
+        instance._change_reason = change_reason
+    instance.save()
+    return instance
+
+
+def record_void(instance, *, actor, reason):
+    """Void a record: kept in the database and in history, hidden from listings and counts."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"void_reason": "Give a reason for voiding the record."})
+    if instance.is_voided:
+        raise ValidationError("The record is already voided.")
+    instance.voided_at = timezone.now()
+    instance.voided_by = actor
+    instance.void_reason = reason
+    instance._history_user = actor
+    instance._change_reason = f"Voided: {reason}"
+    instance.save()
+    return instance
+
+
+def check_site_access(actor, site_id):
+    """Refuse a site-bound user any record of another site."""
+    if actor is not None and actor.site_id and actor.site_id != site_id:
+        raise PermissionDenied("This record belongs to another site.")

@@ -1,0 +1,155 @@
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, RegexValidator
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from apps.core.fields import MultiChoiceField
+from apps.core.models import VoidableModel, reject_future
+
+from .choices import (ONGOING_OUTCOMES, RESOLVED_OUTCOMES, ActionTaken, Causality, CtcaeGrade, InjectionSite,
+                      Outcome, ReporterQualification, Seriousness, Severity, Status, Symptom)
+
+# An onset this long after the last exposure ended is kept but flagged for a reviewer.
+LATE_ONSET_DAYS = 30
+
+
+class InjectionSiteReaction(VoidableModel):
+    """One injection-site reaction of one patient to one product."""
+
+    reaction_ref = models.CharField(max_length=50, unique=True, verbose_name="reaction reference")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="reactions")
+    product = models.ForeignKey("products.Product", on_delete=models.PROTECT, related_name="reactions")
+    onset_date = models.DateField()
+    resolution_date = models.DateField(null=True, blank=True, help_text="Leave empty while the reaction is ongoing.")
+    severity = models.CharField(max_length=10, choices=Severity.choices)
+    ctcae_grade = models.PositiveSmallIntegerField(choices=CtcaeGrade.choices, null=True, blank=True,
+                                                   verbose_name="CTCAE grade")
+    symptoms = MultiChoiceField(choices=Symptom.choices, blank=False)
+    seriousness = MultiChoiceField(choices=Seriousness.choices,
+                                   help_text="ICH E2A criteria met, if any; leave all unticked for a non-serious reaction.")
+    outcome = models.CharField(max_length=30, choices=Outcome.choices)
+    action_taken = models.CharField(max_length=20, choices=ActionTaken.choices, default=ActionTaken.UNKNOWN,
+                                    verbose_name="action taken with the product")
+    causality = models.CharField(max_length=20, choices=Causality.choices, blank=True,
+                                 help_text="WHO-UMC category, assessed by the reviewer.")
+    injection_site = models.CharField(max_length=20, choices=InjectionSite.choices, blank=True)
+    diameter_mm = models.PositiveIntegerField(null=True, blank=True, validators=[MaxValueValidator(1000)],
+                                              verbose_name="largest diameter (mm)")
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="reported_reactions")
+    reporter_qualification = models.CharField(max_length=30, choices=ReporterQualification.choices,
+                                              default=ReporterQualification.OTHER_HEALTH_PROFESSIONAL)
+    meddra_llt_code = models.CharField(max_length=8, blank=True, verbose_name="MedDRA LLT code",
+                                       validators=[RegexValidator(r"^\d{8}$", "A MedDRA LLT code has 8 digits.")])
+    meddra_version = models.CharField(max_length=10, blank=True, verbose_name="MedDRA version")
+    narrative = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+", editable=False)
+    reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    late_onset_flag = models.BooleanField(default=False, editable=False,
+                                          help_text=f"Onset more than {LATE_ONSET_DAYS} days after the last exposure ended.")
+    duplicate_confirmed = models.BooleanField(default=False, editable=False,
+                                              help_text="The user confirmed this is not a duplicate of a same-day reaction.")
+    version = models.PositiveIntegerField(default=1, editable=False,
+                                          help_text="Incremented on every save; guards against lost updates.")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-onset_date", "reaction_ref"]
+        indexes = [
+            models.Index(fields=["product", "onset_date"]),
+            models.Index(fields=["patient", "product", "onset_date"]),
+            models.Index(fields=["status"]),
+        ]
+
+    def __str__(self):
+        return self.reaction_ref
+
+    @property
+    def is_ongoing(self):
+        return self.resolution_date is None
+
+    @property
+    def duration_days(self):
+        """Days from onset to resolution, both counted; None while ongoing."""
+        if self.resolution_date is None or self.onset_date is None:
+            return None
+        return (self.resolution_date - self.onset_date).days + 1
+
+    @property
+    def is_serious(self):
+        return bool(self.seriousness)
+
+    @property
+    def is_locked(self):
+        return self.status == Status.REVIEWED
+
+    def get_symptoms_display(self):
+        return self._meta.get_field("symptoms").get_choices_display(self.symptoms)
+
+    def get_seriousness_display(self):
+        return self._meta.get_field("seriousness").get_choices_display(self.seriousness) or "Not serious"
+
+    def exposures_for_check(self):
+        """The patient's live exposure periods to this product (the importer passes them in)."""
+        known = getattr(self, "known_exposures", None)
+        if known is not None:
+            return known
+        from apps.exposures.models import ExposurePeriod
+
+        return list(ExposurePeriod.objects.filter(patient_id=self.patient_id, product_id=self.product_id,
+                                                  voided_at__isnull=True))
+
+    def clean(self):
+        errors = {}
+
+        def add(field, message, code, **params):
+            errors.setdefault(field, []).append(ValidationError(message, code=code, params=params or None))
+
+        reject_future(self.onset_date, "onset_date", errors)
+        reject_future(self.resolution_date, "resolution_date", errors)
+        if self.onset_date and self.resolution_date and self.resolution_date < self.onset_date:
+            add("resolution_date", "The resolution date is before the onset date.", "resolution_before_onset")
+
+        seriousness = set(self.seriousness or [])
+        if self.outcome == Outcome.FATAL and Seriousness.DEATH not in seriousness:
+            add("seriousness", "A fatal outcome requires the seriousness criterion 'Results in death'.",
+                "fatal_without_death")
+        if Seriousness.DEATH in seriousness and self.outcome != Outcome.FATAL:
+            add("outcome", "The seriousness criterion 'Results in death' requires the outcome 'Fatal'.",
+                "death_without_fatal")
+        if self.ctcae_grade == CtcaeGrade.GRADE_5 and self.outcome != Outcome.FATAL:
+            add("ctcae_grade", "CTCAE grade 5 means death; the outcome must be 'Fatal'.", "grade5_without_fatal")
+        if self.outcome in RESOLVED_OUTCOMES and self.resolution_date is None:
+            add("resolution_date", "A recovered reaction needs a resolution date.", "resolved_without_date")
+        if self.outcome in ONGOING_OUTCOMES and self.resolution_date is not None:
+            add("outcome", "A reaction with a resolution date cannot be recovering or not recovered.",
+                "ongoing_outcome_with_resolution")
+
+        if self.onset_date and self.patient_id and self.product_id and "onset_date" not in errors:
+            self._check_against_exposures(self.exposures_for_check(), add)
+        if errors:
+            raise ValidationError(errors)
+
+    def _check_against_exposures(self, exposures, add):
+        if not exposures:
+            add("onset_date", "The patient has no recorded exposure to this product; record the exposure first.",
+                "no_exposure")
+            return
+        first_start = min(period.start_date for period in exposures)
+        if self.onset_date < first_start:
+            add("onset_date", "The onset (%(onset)s) is before the patient's first exposure to this product (%(start)s).",
+                "onset_before_exposure", onset=self.onset_date.isoformat(), start=first_start.isoformat())
+            return
+        self.late_onset_flag = self.onset_is_late(exposures)
+
+    def onset_is_late(self, exposures):
+        """True when no exposure covers the onset and the last one ended over LATE_ONSET_DAYS before it."""
+        if any(p.end_date is None or p.start_date <= self.onset_date <= p.end_date for p in exposures):
+            return False
+        ended = [p.end_date for p in exposures if p.end_date <= self.onset_date]
+        return bool(ended) and self.onset_date - max(ended) > timedelta(days=LATE_ONSET_DAYS)

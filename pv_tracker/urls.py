@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("apps.dashboard.urls")),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("patients/", include("apps.patients.urls")),
+    path("exposures/", include("apps.exposures.urls")),
+    path("reactions/", include("apps.reactions.urls")),
+    path("reports/", include("apps.reports.urls")),
+    path("admin/", admin.site.urls),
+]

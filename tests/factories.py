@@ -1,0 +1,91 @@
+"""factory-boy factories for the domain models (they bypass services: use them to arrange data)."""
+from datetime import date
+from decimal import Decimal
+
+import factory
+from django.contrib.auth.models import Group
+
+from apps.accounts.models import Site, User
+from apps.exposures.models import ExposurePeriod
+from apps.patients.models import Patient
+from apps.products.models import Product
+from apps.reactions.models import InjectionSiteReaction
+
+PASSWORD = "test-password-123"
+
+
+class SiteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Site
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"site-{n:02d}")
+    name = factory.LazyAttribute(lambda o: f"Clinic {o.code}")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def roles(self, create, extracted, **kwargs):
+        for name in extracted or ():
+            self.groups.add(Group.objects.get(name=name))
+        if create:
+            self.save()
+
+
+def anakinra():
+    return Product.objects.get(code="anakinra")
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Product
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"product-{n}")
+    name = factory.LazyAttribute(lambda o: o.code.title())
+
+
+class PatientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Patient
+
+    site = factory.SubFactory(SiteFactory)
+    patient_ref = factory.Sequence(lambda n: f"P{n:05d}")
+    sex = "female"
+    birth_year = 1960
+
+
+class ExposurePeriodFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ExposurePeriod
+
+    patient = factory.SubFactory(PatientFactory)
+    product = factory.LazyFunction(anakinra)
+    start_date = date(2025, 1, 1)
+    end_date = None
+    dose_mg_per_day = Decimal("100")
+    route = "subcutaneous"
+    lot_number = "LOT-1"
+
+
+class ReactionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = InjectionSiteReaction
+
+    reaction_ref = factory.Sequence(lambda n: f"R{n:06d}")
+    patient = factory.SubFactory(PatientFactory)
+    product = factory.LazyFunction(anakinra)
+    onset_date = date(2025, 1, 10)
+    resolution_date = date(2025, 1, 30)
+    severity = "mild"
+    symptoms = factory.LazyFunction(lambda: ["erythema"])
+    seriousness = factory.LazyFunction(list)
+    outcome = "recovered"
+    status = "submitted"
