@@ -161,7 +161,8 @@ STORAGES = {
 # Celery. The default broker is kombu's filesystem transport under var/broker: it
 # needs no server and supports the fanout used by `celery inspect ping`.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
-BROKER_DIR = VAR_DIR / "broker"
+# PV_BROKER_DIR lets a test and the worker it starts share a private broker folder.
+BROKER_DIR = Path(os.environ.get("PV_BROKER_DIR", VAR_DIR / "broker"))
 if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
@@ -171,6 +172,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
     for folder in ("queue", "control"):
         (BROKER_DIR / folder).mkdir(parents=True, exist_ok=True)
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # Unacknowledged (acks_late) messages of a dead worker are redelivered after this long.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -189,6 +193,11 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+
+# Aggregate reports: a running report whose worker has not finished within the lease is
+# taken over by a redelivered message or the sweeper; queued ones older than the grace are re-queued.
+REPORTS_LEASE_SECONDS = env_int("PV_REPORT_LEASE_SECONDS", 900)
+REPORTS_REQUEUE_AFTER_SECONDS = env_int("PV_REPORT_REQUEUE_AFTER_SECONDS", 120)
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 
