@@ -1,0 +1,17 @@
+# One image for web, worker and beat (see docker-compose.yml).
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PV_VAR_DIR=/app/var
+WORKDIR /app
+
+COPY requirements.txt ./
+RUN pip install --no-cache-dir --upgrade pip "setuptools<81" wheel \
+ && pip install --no-cache-dir --no-build-isolation -r requirements.txt
+
+COPY . .
+RUN DEBUG=true python manage.py collectstatic --noinput \
+ && useradd --create-home --uid 1000 pv && mkdir -p /app/var && chown -R pv /app/var
+USER pv
+
+EXPOSE 8000
+CMD ["gunicorn", "pv_tracker.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]

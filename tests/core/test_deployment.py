@@ -1,0 +1,88 @@
+"""docker-compose.yml and the settings agree; there is no Docker engine here to run the stack."""
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+REQUIRED_PRODUCTION_ENV = {"DATABASE_URL", "CELERY_BROKER_URL", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS"}
+
+
+def compose():
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def env_names_read_by_settings():
+    source = (ROOT / "pv_tracker" / "settings.py").read_text()
+    return set(re.findall(r'(?:env_\w+|os\.environ\.get)\(\s*"([A-Z0-9_]+)"', source))
+
+
+def test_the_compose_file_has_every_service_with_a_health_check_where_it_can_have_one():
+    services = compose()["services"]
+    assert set(services) == {"web", "worker", "beat", "postgres", "redis"}
+    for name in ("web", "worker", "postgres", "redis"):
+        assert "healthcheck" in services[name], name
+    assert services["beat"]["deploy"]["replicas"] == 1
+
+
+def test_every_app_service_gets_the_production_env_and_only_names_settings_read():
+    known = env_names_read_by_settings()
+    assert REQUIRED_PRODUCTION_ENV <= known
+    for name in ("web", "worker", "beat"):
+        env = compose()["services"][name]["environment"]
+        assert REQUIRED_PRODUCTION_ENV <= set(env), name
+        assert set(env) <= known, f"{name} sets variables the settings never read: {set(env) - known}"
+        assert env["DEBUG"] == "false"
+        assert env["DATABASE_URL"].startswith("postgres://") and "@postgres:5432/" in env["DATABASE_URL"]
+        assert env["CELERY_BROKER_URL"].startswith("redis://redis:6379")
+
+
+def test_the_compose_commands_name_real_entry_points():
+    services = compose()["services"]
+    assert "gunicorn pv_tracker.wsgi:application" in services["web"]["command"]
+    assert "manage.py migrate" in services["web"]["command"]
+    assert services["worker"]["command"].startswith("celery -A pv_tracker worker")
+    assert services["beat"]["command"].startswith("celery -A pv_tracker beat")
+    from pv_tracker.celery import app
+    from pv_tracker.wsgi import application
+
+    assert callable(application)
+    assert app.main == "pv_tracker"
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "requirements.txt" in dockerfile and "pv_tracker.wsgi:application" in dockerfile
+
+
+def run_settings(env_overrides):
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "ALLOWED_HOSTS", "DEBUG")}
+    env.update(env_overrides)
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"],
+        cwd=ROOT, env={**env, "DJANGO_SETTINGS_MODULE": "pv_tracker.settings"},
+        capture_output=True, text=True, timeout=60)
+
+
+def test_production_mode_refuses_to_start_without_a_secret_key():
+    result = run_settings({"DEBUG": "false", "ALLOWED_HOSTS": "pv.example.org"})
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_mode_refuses_to_start_without_allowed_hosts():
+    result = run_settings({"DEBUG": "false", "SECRET_KEY": "x" * 50})
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS must be set" in result.stderr
+
+
+def test_a_malformed_boolean_is_named_in_the_error():
+    result = run_settings({"DEBUG": "maybe"})
+    assert result.returncode != 0
+    assert "DEBUG must be true or false" in result.stderr
+
+
+def test_production_mode_starts_with_its_settings():
+    result = run_settings({"DEBUG": "false", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "pv.example.org"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
