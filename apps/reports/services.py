@@ -1,0 +1,274 @@
+"""Writes of aggregate reports: record a request, run it exactly once, alert, re-queue stuck ones.
+
+The request is always recorded in the database first (status queued) and the task is sent
+with `transaction.on_commit`; a broker that is down only delays the report, because the
+sweeper re-sends requests that stay queued. Workers claim a report with a conditional
+UPDATE (queued, or running with an expired lease) and write the results with another one
+guarded by their attempt token, so redelivered or duplicated messages never produce a
+second snapshot; a unique constraint backs this up.
+"""
+import functools
+import logging
+import subprocess
+import time
+import tomllib
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.accounts.roles import Role
+
+from . import selectors
+from .models import AggregateReport, ReportStatus
+from .selectors import ReportParams
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+
+
+@functools.cache
+def code_version() -> str:
+    """`git describe` of the running code, or the package version outside a git checkout."""
+    try:
+        described = subprocess.run(["git", "describe", "--always", "--dirty", "--tags"], cwd=settings.BASE_DIR,
+                                   capture_output=True, text=True, timeout=5, check=True).stdout.strip()
+        if described:
+            return f"git:{described}"
+    except (OSError, subprocess.SubprocessError):
+        pass
+    with open(settings.BASE_DIR / "pyproject.toml", "rb") as handle:
+        return "pv-tracker " + tomllib.load(handle)["project"]["version"]
+
+
+def _enqueue(report_id: int, **task_kwargs) -> bool:
+    """Send the task; a broker failure is logged, not raised: the request stays queued for the sweeper."""
+    from .tasks import run_aggregate_report
+
+    try:
+        run_aggregate_report.apply_async(args=[report_id], kwargs=task_kwargs or None, retry=False)
+    except Exception:  # noqa: BLE001 - any broker error must leave the request for the sweeper
+        logger.exception("Could not queue aggregate report %s; the sweeper will retry.", report_id)
+        return False
+    return True
+
+
+def _params(*, product, as_of, reference_profile=None, site=None, dose_mg_per_day=None, exposure_start_from=None,
+            exposure_start_to=None) -> tuple[ReportParams, AggregateReport]:
+    reference_profile = reference_profile or product.current_reference_profile()
+    if reference_profile is None:
+        raise ValidationError({"reference_profile": f"{product} has no current reference profile; choose one."})
+    report = AggregateReport(product=product, as_of=as_of, reference_profile=reference_profile, site=site,
+                             dose_mg_per_day=dose_mg_per_day, exposure_start_from=exposure_start_from,
+                             exposure_start_to=exposure_start_to)
+    report.full_clean(exclude=["params_key"])
+    params = ReportParams.of_report(report)
+    report.params_key = params.key()
+    return params, report
+
+
+def report_request(*, product, as_of, reference_profile=None, site=None, dose_mg_per_day=None,
+                   exposure_start_from=None, exposure_start_to=None, requested_by=None, scheduled=False,
+                   queue=True, task_kwargs=None) -> AggregateReport:
+    """Record a request and queue it, or return the snapshot that already answers it.
+
+    Same parameters on unchanged data give back the existing snapshot; a request already
+    waiting with the same parameters is reused rather than duplicated.
+    """
+    params, report = _params(product=product, as_of=as_of, reference_profile=reference_profile, site=site,
+                             dose_mg_per_day=dose_mg_per_day, exposure_start_from=exposure_start_from,
+                             exposure_start_to=exposure_start_to)
+    with selectors.consistent_read():
+        fingerprint, _ = selectors.data_fingerprint(params)
+    existing = selectors.find_snapshot(params_key=report.params_key, fingerprint=fingerprint)
+    if existing is not None:
+        if scheduled:
+            _adopt_as_scheduled(existing)
+        return existing
+    report.requested_by = requested_by
+    report.scheduled = scheduled
+    report.last_enqueued_at = timezone.now()
+    try:
+        with transaction.atomic():
+            report.save()
+    except IntegrityError:
+        # Someone recorded the same request a moment ago: that one will be run.
+        report = AggregateReport.objects.get(params_key=report.params_key, status=ReportStatus.QUEUED)
+        if scheduled and not report.scheduled:
+            AggregateReport.objects.filter(pk=report.pk, status=ReportStatus.QUEUED).update(scheduled=True)
+        return report
+    if queue:
+        report_id = report.pk
+        transaction.on_commit(lambda: _enqueue(report_id, **(task_kwargs or {})))
+    return report
+
+
+def _adopt_as_scheduled(snapshot: AggregateReport):
+    """A scheduled run that finds a manual snapshot of the same data takes it as its own (and alerts)."""
+    if AggregateReport.objects.filter(pk=snapshot.pk, scheduled=False).update(scheduled=True):
+        snapshot.scheduled = True
+        report_send_alerts(report=snapshot)
+
+
+def report_run(*, report_id: int, slow_seconds: float = 0) -> AggregateReport | None:
+    """Compute a recorded request once. Safe to call any number of times, concurrently.
+
+    `slow_seconds` (tests only) sleeps on the first attempt, after the claim, so that a test
+    can kill the worker while the report is running.
+    """
+    now = timezone.now()
+    token = uuid.uuid4().hex
+    claimed = (AggregateReport.objects.filter(pk=report_id)
+               .filter(Q(status=ReportStatus.QUEUED) | Q(status=ReportStatus.RUNNING, lease_expires_at__lt=now))
+               .update(status=ReportStatus.RUNNING, attempt_token=token, started_at=now, attempts=F("attempts") + 1,
+                       lease_expires_at=now + timedelta(seconds=settings.REPORTS_LEASE_SECONDS)))
+    report = AggregateReport.objects.select_related("product", "reference_profile").filter(pk=report_id).first()
+    if not claimed or report is None:
+        return report  # finished, taken by a live worker, or unknown: nothing to do
+    if report.attempts > MAX_ATTEMPTS:
+        _finish(report, token, status=ReportStatus.FAILED,
+                error=f"The worker stopped {report.attempts - 1} times while computing this report.")
+        return _reload(report_id)
+    params = ReportParams.of_report(report)
+    started = time.perf_counter()
+    try:
+        with selectors.consistent_read():
+            fingerprint, parts = selectors.data_fingerprint(params)
+            existing = selectors.find_snapshot(params_key=report.params_key, fingerprint=fingerprint)
+            if existing is None:
+                if slow_seconds and report.attempts == 1:
+                    time.sleep(slow_seconds)
+                results, details, timings = selectors.isr_profile(params)
+    except Exception as exc:  # noqa: BLE001 - the failure is recorded on the report for the user
+        logger.exception("Aggregate report %s failed", report_id)
+        _finish(report, token, status=ReportStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
+        return _reload(report_id)
+    if existing is not None:
+        _finish(report, token, status=ReportStatus.DUPLICATE, same_as=existing)
+        if report.scheduled:
+            _adopt_as_scheduled(existing)
+        return _reload(report_id)
+    timings["total_seconds"] = round(time.perf_counter() - started, 6)
+    report.alerts = alerts_for(results, details)
+    try:
+        with transaction.atomic():
+            written = _finish(
+                report, token, status=ReportStatus.DONE, data_fingerprint=fingerprint, fingerprint_parts=parts,
+                reference_history_id=selectors.reference_history_id(report.reference_profile),
+                reference_figures=selectors.reference_figures(report.reference_profile), results=results,
+                details=details, alerts=report.alerts, code_version=code_version(), timings=timings)
+    except IntegrityError:
+        # Another request with the same parameters stored the same data first.
+        existing = selectors.find_snapshot(params_key=report.params_key, fingerprint=fingerprint)
+        _finish(report, token, status=ReportStatus.DUPLICATE, same_as=existing)
+        return _reload(report_id)
+    report = _reload(report_id)
+    if written and report.scheduled:
+        report_send_alerts(report=report)
+    return report
+
+
+def _finish(report, token, **fields) -> int:
+    """Write the outcome only if this attempt still holds the report (a taken-over attempt writes nothing)."""
+    return (AggregateReport.objects.filter(pk=report.pk, status=ReportStatus.RUNNING, attempt_token=token)
+            .update(finished_at=timezone.now(), lease_expires_at=None, **fields))
+
+
+def _reload(report_id):
+    return AggregateReport.objects.select_related("product", "reference_profile", "same_as").get(pk=report_id)
+
+
+def alerts_for(results: dict, details: dict) -> list[str]:
+    """Plain sentences for each significant deviation from the reference profile."""
+    verdicts = details["verdicts"]
+    alerts = []
+    if verdicts["isr_incidence"] in ("higher", "lower"):
+        alerts.append(
+            f"ISR incidence {results['isr_incidence']:.1%} is significantly {verdicts['isr_incidence']} than the "
+            f"reference {results['reference_incidence']:.1%} (p = {results['incidence_p_value']:.3g}).")
+    if verdicts["mild_moderate_share"] in ("higher", "lower"):
+        alerts.append(
+            f"Mild/moderate share {results['mild_moderate_share']:.1%} is significantly "
+            f"{verdicts['mild_moderate_share']} than the reference {results['reference_mild_moderate_share']:.1%} "
+            f"(p = {results['mild_moderate_p_value']:.3g}).")
+    if verdicts["duration_days_median_km"] == "higher":
+        low, high = results["reference_duration_days"]
+        alerts.append(f"Median ISR duration {results['duration_days_median_km']:g} days is above the reference "
+                      f"range {low}–{high} days.")
+    return alerts
+
+
+def alert_recipients() -> list[str]:
+    users = (get_user_model().objects.filter(is_active=True, groups__name__in=[Role.REVIEWER, Role.ANALYST])
+             .exclude(email="").values_list("email", flat=True).distinct().order_by("email"))
+    return list(users)
+
+
+def report_send_alerts(*, report: AggregateReport) -> bool:
+    """Email reviewers and analysts once per scheduled snapshot with alerts (conditional UPDATE = once)."""
+    if not report.alerts or not report.scheduled:
+        return False
+    if not AggregateReport.objects.filter(pk=report.pk, alerted_at__isnull=True).update(alerted_at=timezone.now()):
+        return False
+    recipients = alert_recipients()
+    if not recipients:
+        return False
+    subject = f"[pv-tracker] {report.product.code}: ISR profile differs from the reference (as of {report.as_of})"
+    body = "\n".join([
+        f"The scheduled aggregate report #{report.pk} for {report.product} as of {report.as_of} found:", "",
+        *[f"- {alert}" for alert in report.alerts], "",
+        f"Report: {reverse('reports:detail', args=[report.pk])}",
+    ])
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+    return True
+
+
+def reports_requeue_stuck() -> list[int]:
+    """Re-send requests stuck in queued (lost message, broker outage) and running ones whose lease
+    expired (dead worker); give up on those that keep killing their worker."""
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.REPORTS_REQUEUE_AFTER_SECONDS)
+    AggregateReport.objects.filter(status=ReportStatus.RUNNING, lease_expires_at__lt=now,
+                                   attempts__gte=MAX_ATTEMPTS).update(
+        status=ReportStatus.FAILED, finished_at=now, lease_expires_at=None,
+        error=f"The worker stopped {MAX_ATTEMPTS} times while computing this report.")
+    stuck = AggregateReport.objects.filter(
+        Q(status=ReportStatus.QUEUED) | Q(status=ReportStatus.RUNNING, lease_expires_at__lt=now),
+        Q(last_enqueued_at__isnull=True) | Q(last_enqueued_at__lt=stale))
+    requeued = []
+    for report_id in stuck.values_list("id", flat=True)[:500]:
+        # Conditional, so that two sweepers running at once send each report once.
+        if AggregateReport.objects.filter(pk=report_id).filter(
+                Q(last_enqueued_at__isnull=True) | Q(last_enqueued_at__lt=stale)).update(last_enqueued_at=now):
+            if _enqueue(report_id):
+                requeued.append(report_id)
+    return requeued
+
+
+def scheduled_reports_request(*, product_codes=None, as_of=None) -> list[AggregateReport]:
+    """The beat job: record one all-sites report per product against its current reference profile,
+    as of the end of the previous month unless `as_of` is given."""
+    from apps.core.models import today
+    from apps.products.models import Product
+
+    as_of = as_of or today().replace(day=1) - timedelta(days=1)
+
+    products = Product.objects.all()
+    if product_codes:
+        products = products.filter(code__in=product_codes)
+    reports = []
+    for product in products:
+        if product.current_reference_profile() is None:
+            logger.warning("No current reference profile for %s: no scheduled report.", product.code)
+            continue
+        with transaction.atomic():
+            reports.append(report_request(product=product, as_of=as_of, scheduled=True))
+    return reports

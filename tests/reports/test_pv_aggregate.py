@@ -1,0 +1,155 @@
+"""`pv_aggregate --json` on the hand-made cohort of tests/reports/cohort.py, worked out on paper."""
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from apps.reports.models import AggregateReport, ReportStatus
+from tests.reports.cohort import build_cohort
+
+pytestmark = pytest.mark.django_db
+
+CITATION = (
+    "Introduction to the use of Kineret (anakinra) in Rheumatoid Arthritis (RA), product overview, "
+    "section 'Safety': integrated pharmacovigilance database of 2606 RA patients; injection site "
+    "reaction in 64.4% (n = 1399), mild or moderate in 95% (n = 1333); mean duration of typical "
+    "symptoms (erythema, bruising, inflammation, pain) 14-28 days (refs 13, 14 of the overview)."
+)
+
+
+def run(*args):
+    out = StringIO()
+    call_command("pv_aggregate", *args, stdout=out)
+    return json.loads(out.getvalue())
+
+
+def test_it_prints_the_report_worked_out_by_hand(site, other_site, product):
+    build_cohort(site, other_site)
+    # Exposed: A, B, C, D, I (E voided patient, F voided exposure, G starts after D) = 5 patients.
+    # Exposure days: A 181 + B 395 (214 + 181) + C 182 + D 364 + I 30 = 1152 → 1152 / 365.25 patient-years.
+    patient_years = 1152 / 365.25  # 3.1540041...
+    # Counted ISRs: R1, R2 (A), R3 (B), R5, R6 (D), R7 (I) = 6 events in 4 patients (A, B, D, I).
+    # Incidence 4/5. Clopper–Pearson: lower = Beta⁻¹(0.025; 4, 2) = 0.2835821 (R binom.test(4, 5)),
+    # upper = 0.975^(1/5) = 0.9949492.
+    # Binomial test vs 0.644: P(X=k) for n=5: k=3 → 10·0.644³·0.356² = 0.3384992 is the only outcome more
+    # likely than k=4 (0.3061706), so p = 1 − 0.3384992 = 0.6615008.
+    # EAIR = 100·6 / (1152/365.25) = 600·365.25/1152 = 190.234375; exact Poisson for 6 events:
+    # [χ²(0.025; 12)/2, χ²(0.975; 14)/2] = [2.2018943, 13.0594740] (R poisson.test(6)), ×100 / patient-years.
+    # Worst severity per patient: A moderate, B severe, D moderate, I mild → 3 of 4 mild/moderate = 0.75.
+    # CP(3, 4): [Beta⁻¹(0.025; 3, 2) = 0.1941204, 0.975^(1/4) = 0.9936905].
+    # Binomial vs 0.95, n=4: P(4) = 0.95⁴ = 0.8145063 is the only outcome more likely than P(3) = 0.171475,
+    # so p = 1 − 0.95⁴ = 0.18549375.
+    # Durations: resolved by D: R1 20, R3 26, R5 43, R7 11 (4); ongoing/censored: R2 122, R6 456 (2).
+    # Mean 100/4 = 25; within 14–28: 20 and 26 → 2/4.
+    # KM: 11 (S=5/6), 20 (4/6), 26 (3/6 = 0.5 → median 26), 43, censored 122, 456.
+    # Time to first ISR: B 5, A 10, I 10, D 31, C censored at 182: S(5) = 4/5, S(10) = 4/5·2/4 = 0.4 → 10.
+    expected = {
+        "product": "anakinra",
+        "as_of": "2026-06-30",
+        "reference_incidence": 0.644,
+        "reference_mild_moderate_share": 0.95,
+        "reference_source": CITATION,
+        "exposed_patients": 5,
+        "exposed_6_months": 2,  # B (395) and D (364); C has 182 days, A 181
+        "exposed_12_months": 1,  # B only
+        "exposure_patient_years": patient_years,
+        "isr_events": 6,
+        "patients_with_isr": 4,
+        "isr_incidence": 0.8,
+        "isr_incidence_ci95": [0.2835821, 0.9949492],
+        "incidence_p_value": 0.6615008,
+        "eair_per_100py": 190.234375,
+        "eair_ci95": [2.2018943 * 100 / patient_years, 13.0594740 * 100 / patient_years],
+        "mild_moderate_share": 0.75,
+        "mild_moderate_ci95": [0.1941204, 0.9936905],
+        "mild_moderate_p_value": 0.18549375,
+        "resolved_reactions": 4,
+        "ongoing_reactions": 2,
+        "duration_days_mean": 25.0,
+        "duration_days_median_km": 26.0,
+        "duration_within_reference_share": 0.5,
+        "reference_duration_days": [14, 28],
+        "time_to_first_isr_median_km": 10.0,
+    }
+    report = run("--product", "anakinra", "--as-of", "2026-06-30", "--json")
+    for key in ("isr_incidence_ci95", "eair_ci95", "mild_moderate_ci95"):
+        assert len(report[key]) == 2
+        report[key + "_low"], report[key + "_high"] = report.pop(key)
+        expected[key + "_low"], expected[key + "_high"] = expected.pop(key)
+    # Hand values above have 7 significant digits.
+    for key, value in expected.items():
+        if isinstance(value, float):
+            assert report[key] == pytest.approx(value, rel=2e-7, abs=1e-7), key
+        else:
+            assert report[key] == value, key
+    assert set(report) == set(expected)
+
+
+def test_it_filters_by_site(site, other_site, product):
+    build_cohort(site, other_site)
+    report = run("--product", "anakinra", "--as-of", "2026-06-30", "--site", "site-01", "--json")
+    # Without I (site-02): A, B, C, D exposed; 1122 days; R1, R2, R3, R5, R6 in A, B, D.
+    assert report["exposed_patients"] == 4
+    assert report["exposure_patient_years"] == pytest.approx(1122 / 365.25)
+    assert (report["isr_events"], report["patients_with_isr"]) == (5, 3)
+    assert report["isr_incidence"] == pytest.approx(0.75)
+    # Mild/moderate: A and D of A, B, D.
+    assert report["mild_moderate_share"] == pytest.approx(2 / 3)
+    # Durations 20, 26, 43 resolved; 122, 456 censored: S(20)=4/5, S(26)=3/5, S(43)=2/5 → 43.
+    assert report["duration_days_median_km"] == 43
+
+
+def test_it_counts_only_reactions_of_periods_at_the_chosen_dose(site, other_site, product):
+    build_cohort(site, other_site)
+    report = run("--product", "anakinra", "--as-of", "2026-06-30", "--dose", "200", "--json")
+    # Only B's 200 mg period (2026-01-01 → D, 181 days); R3 happened during the 100 mg period.
+    assert (report["exposed_patients"], report["isr_events"], report["patients_with_isr"]) == (1, 0, 0)
+    assert report["exposure_patient_years"] == pytest.approx(181 / 365.25)
+    assert report["isr_incidence"] == 0
+    assert report["mild_moderate_share"] is None and report["mild_moderate_ci95"] is None
+
+
+def test_it_restricts_to_periods_starting_in_the_range(site, other_site, product):
+    build_cohort(site, other_site)
+    report = run("--product", "anakinra", "--as-of", "2026-06-30", "--exposure-start-from", "2026-01-01",
+                 "--exposure-start-to", "2026-04-01", "--json")
+    # Periods: A (181), B's second (181), I (30); reactions R1, R2 (A) and R7 (I); R3 belongs to B's first period.
+    assert report["exposed_patients"] == 3
+    assert report["exposure_patient_years"] == pytest.approx(392 / 365.25)
+    assert (report["isr_events"], report["patients_with_isr"]) == (3, 2)
+
+
+def test_it_stores_one_snapshot_and_reuses_it_while_the_data_is_unchanged(site, other_site, product):
+    cohort = build_cohort(site, other_site)
+    run("--product", "anakinra", "--as-of", "2026-06-30", "--json")
+    run("--product", "anakinra", "--as-of", "2026-06-30", "--json")
+    assert AggregateReport.objects.filter(status=ReportStatus.DONE).count() == 1
+    reaction = cohort.reactions["R2"]
+    reaction.severity = "severe"
+    reaction.save()
+    changed = run("--product", "anakinra", "--as-of", "2026-06-30", "--json")
+    assert changed["mild_moderate_share"] == pytest.approx(0.5)
+    assert AggregateReport.objects.filter(status=ReportStatus.DONE).count() == 2
+
+
+def test_it_queues_instead_of_computing_with_queue(product):
+    out = StringIO()
+    call_command("pv_aggregate", "--product", "anakinra", "--as-of", "2026-06-30", "--json", "--queue", stdout=out)
+    printed = json.loads(out.getvalue())
+    report = AggregateReport.objects.get()
+    assert printed == {"report_id": report.pk, "status": "queued"}
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--product", "nope", "--as-of", "2026-06-30"], "Unknown product 'nope'"),
+    (["--product", "anakinra", "--as-of", "30/06/2026"], "not a date in YYYY-MM-DD form"),
+    (["--product", "anakinra", "--as-of", "2026-06-30", "--site", "nowhere"], "Unknown site 'nowhere'"),
+    (["--product", "anakinra", "--as-of", "2026-06-30", "--dose", "lots"], "--dose must be a number"),
+    (["--product", "anakinra", "--as-of", "2026-06-30", "--reference", "999999"], "Unknown reference profile"),
+    (["--product", "anakinra", "--as-of", "2026-06-30", "--exposure-start-from", "2026-05-01",
+      "--exposure-start-to", "2026-04-01"], "exposure_start_to: The end of the exposure start range"),
+])
+def test_it_rejects_bad_arguments_with_a_clear_message(product, args, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("pv_aggregate", *args, stdout=StringIO())
