@@ -1,0 +1,41 @@
+"""Spreadsheet exports of filtered listings (django-tables2 + tablib), safe to open in Excel."""
+from django.utils import timezone
+from django_tables2.export import ExportMixin, TableExport
+
+# A cell starting with one of these is run as a formula by spreadsheet programs (CSV injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value):
+    """Prefix text that a spreadsheet would evaluate with a quote, so it stays text."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+class SafeTableExport(TableExport):
+    """CSV and XLSX only, with every text cell neutralised."""
+
+    ALLOWED = (TableExport.CSV, TableExport.XLSX)
+
+    @classmethod
+    def is_valid_format(cls, export_format):
+        return export_format in cls.ALLOWED
+
+    def table_to_dataset(self, table, exclude_columns, dataset_kwargs=None):
+        dataset = super().table_to_dataset(table, exclude_columns, dataset_kwargs)
+        safe = type(dataset)(title=dataset.title)
+        safe.headers = [neutralise(header) for header in dataset.headers or []]
+        for row in dataset:
+            safe.append([neutralise(cell) for cell in row])
+        return safe
+
+
+class SafeExportMixin(ExportMixin):
+    """Export exactly the filtered, site-scoped rows of a SingleTableMixin view."""
+
+    export_class = SafeTableExport
+    export_formats = SafeTableExport.ALLOWED
+
+    def get_export_filename(self, export_format):
+        return f"{self.export_name}-{timezone.localdate().isoformat()}.{export_format}"

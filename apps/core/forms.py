@@ -1,0 +1,40 @@
+"""Form plumbing shared by the data-entry screens.
+
+Forms only collect and type the input; the services run every model rule (full_clean)
+with the acting user, and their ValidationErrors are mapped back onto the form here.
+"""
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+
+
+class ServiceModelForm(forms.ModelForm):
+    """A ModelForm used for its fields only: model validation runs once, in the service."""
+
+    def _post_clean(self):
+        # ModelForm would build the instance and run full_clean() here; the service does both.
+        pass
+
+
+class VoidForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
+        help_text="Why the record is voided (e.g. entered twice, wrong patient). Kept in the history.",
+    )
+
+
+def add_service_errors(form, error: ValidationError, field_map=None):
+    """Put a service's ValidationError on the form: under the named field when the form has it,
+    otherwise at the top of the form, prefixed with the field's name."""
+    field_map = field_map or {}
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, errors in error.error_dict.items():
+        target = field_map.get(field, field)
+        if target in form.fields:
+            form.add_error(target, errors)
+        elif target == NON_FIELD_ERRORS:
+            form.add_error(None, errors)
+        else:
+            label = field.replace("_", " ")
+            form.add_error(None, [f"{label}: {message}" for e in errors for message in e.messages])

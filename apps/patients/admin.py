@@ -1,0 +1,17 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import Patient
+
+
+@admin.register(Patient)
+class PatientAdmin(SimpleHistoryAdmin):
+    """Read-mostly admin: data entry goes through the web forms and their services."""
+
+    list_display = ("patient_ref", "site", "sex", "birth_year", "voided_at")
+    list_filter = ("site", "sex")
+    search_fields = ("patient_ref",)
+    readonly_fields = ("voided_at", "voided_by", "void_reason", "created_at", "updated_at")
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,58 @@
+import django_tables2 as tables
+
+from apps.core.ui import badge, flag
+
+from .models import InjectionSiteReaction
+
+
+class ReactionTable(tables.Table):
+    reaction_ref = tables.Column(linkify=("reactions:detail", {"pk": tables.A("pk")}))
+    patient = tables.Column(accessor="patient__patient_ref", verbose_name="Patient",
+                            linkify=("patients:detail", {"pk": tables.A("patient_id")}))
+    site = tables.Column(accessor="patient__site__code", verbose_name="Site")
+    product = tables.Column(order_by=("product__code",))
+    resolution_date = tables.Column(verbose_name="Resolved", default="ongoing")
+    duration = tables.Column(accessor="duration_days", verbose_name="Days", orderable=False, default="")
+    serious = tables.Column(accessor="seriousness", verbose_name="Serious", order_by=("seriousness",))
+    late_onset_flag = tables.BooleanColumn(verbose_name="Late onset", yesno="⚑,")
+    voided = tables.Column(accessor="voided_at", verbose_name="Voided")
+
+    class Meta:
+        model = InjectionSiteReaction
+        fields = ("reaction_ref", "patient", "site", "product", "onset_date", "resolution_date", "duration",
+                  "severity", "ctcae_grade", "serious", "outcome", "status", "late_onset_flag", "voided")
+        attrs = {"class": "table table-sm table-hover table-striped align-middle"}
+        empty_text = "No reactions match."
+
+    def render_severity(self, record):
+        return badge("severity", record.severity, record.get_severity_display())
+
+    def render_ctcae_grade(self, record):
+        return badge("grade", record.ctcae_grade, f"G{record.ctcae_grade}")
+
+    def render_status(self, record):
+        return badge("status", record.status, record.get_status_display())
+
+    def value_severity(self, record):
+        return record.get_severity_display()
+
+    def value_ctcae_grade(self, record):
+        return record.ctcae_grade or ""
+
+    def value_status(self, record):
+        return record.get_status_display()
+
+    def render_serious(self, record):
+        return flag("Serious", "text-bg-danger") if record.is_serious else "no"
+
+    def value_serious(self, record):
+        return record.get_seriousness_display() if record.is_serious else "no"
+
+    def value_late_onset_flag(self, value):
+        return "yes" if value else "no"
+
+    def render_voided(self, value):
+        return flag("Voided", "text-bg-dark")
+
+    def value_voided(self, value):
+        return value.isoformat() if value else ""
