@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "apps.imports",
     "apps.reports",
     "apps.dashboard",
+    "apps.summaries",
+    "apps.demo",
 ]
 
 MIDDLEWARE = [

@@ -10,5 +10,6 @@ urlpatterns = [
     path("exposures/", include("apps.exposures.urls")),
     path("reactions/", include("apps.reactions.urls")),
     path("reports/", include("apps.reports.urls")),
+    path("summaries/", include("apps.summaries.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,54 @@
+from django import forms
+
+from apps.accounts.models import Site
+from apps.accounts.roles import scoped_site
+from apps.core.models import today
+from apps.products.models import Product
+
+from .selectors import Scope, default_product
+
+
+class SummaryFilterForm(forms.Form):
+    """Product, site and as-of date of a summary; a site-bound user is always held to their site."""
+
+    product = forms.ModelChoiceField(queryset=Product.objects.order_by("code"), empty_label=None)
+    site = forms.ModelChoiceField(queryset=Site.objects.order_by("code"), required=False, empty_label="All sites")
+    as_of = forms.DateField(label="As of", widget=forms.DateInput(attrs={"type": "date"}),
+                            help_text="Count exposures and reactions up to this date.")
+
+    def __init__(self, data=None, *, user, **kwargs):
+        defaults = {"as_of": today().isoformat()}
+        product = default_product()
+        if product is not None:
+            defaults["product"] = str(product.pk)
+        merged = defaults | {key: value for key, value in (data or {}).items() if value not in ("", None)}
+        if data and "site" in data:
+            merged.setdefault("site", data.get("site"))
+        super().__init__(merged, **kwargs)
+        self.user = user
+        self.fixed_site = scoped_site(user)
+        if self.fixed_site is not None:
+            del self.fields["site"]
+
+    def clean_as_of(self):
+        as_of = self.cleaned_data["as_of"]
+        if as_of > today():
+            raise forms.ValidationError("The as-of date cannot be in the future.")
+        return as_of
+
+    def scope(self):
+        site = self.fixed_site if self.fixed_site is not None else self.cleaned_data.get("site")
+        return Scope(product=self.cleaned_data["product"], site=site, as_of=self.cleaned_data["as_of"])
+
+    def reference(self):
+        return self.cleaned_data["product"].current_reference_profile()
+
+    def query_string(self):
+        """The filter as URL parameters, for the CSV links."""
+        scope = self.scope()
+        params = {"product": scope.product.pk, "as_of": scope.as_of.isoformat()}
+        if self.fixed_site is None and scope.site is not None:
+            params["site"] = scope.site.pk
+        from urllib.parse import urlencode
+
+        return urlencode(params)

@@ -1,0 +1,39 @@
+"""A count out of a denominator, with its exact 95% confidence interval."""
+from dataclasses import dataclass
+from functools import cached_property
+
+from apps.reports.statistics import clopper_pearson
+
+
+@dataclass(frozen=True)
+class Proportion:
+    """k of n; `ci` is the Clopper–Pearson interval from the reports' statistics module."""
+
+    k: int
+    n: int
+
+    @property
+    def share(self):
+        return self.k / self.n if self.n else None
+
+    @property
+    def percent(self):
+        return None if self.share is None else 100 * self.share
+
+    @cached_property
+    def ci(self):
+        return clopper_pearson(self.k, self.n)
+
+    @property
+    def ci_low_percent(self):
+        return None if self.ci is None else 100 * self.ci[0]
+
+    @property
+    def ci_high_percent(self):
+        return None if self.ci is None else 100 * self.ci[1]
+
+    def __str__(self):
+        if not self.n:
+            return f"{self.k} / 0"
+        return (f"{self.k} / {self.n} ({self.percent:.1f}%, 95% CI "
+                f"{self.ci_low_percent:.1f}–{self.ci_high_percent:.1f})")

@@ -1,0 +1,41 @@
+"""Summary tables: thin views over the selectors; `?format=csv` downloads a table."""
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import render
+
+from django_tables2.export import TableExport
+
+from . import selectors
+from .forms import SummaryFilterForm
+from .tables import summary_table
+
+
+@login_required
+def summary_index(request):
+    form = SummaryFilterForm(request.GET or None, user=request.user)
+    context = {"form": form, "summaries": [], "slugs": list(selectors.SUMMARIES)}
+    if form.is_valid():
+        scope, reference = form.scope(), form.reference()
+        context.update(scope=scope, reference=reference, summaries=[
+            (summary, summary_table(summary)) for summary in
+            (build(scope, reference) for build in selectors.SUMMARIES.values())])
+    return render(request, "summaries/index.html", context)
+
+
+@login_required
+def summary_detail(request, slug):
+    build = selectors.SUMMARIES.get(slug)
+    if build is None:
+        raise Http404("No such summary table.")
+    form = SummaryFilterForm(request.GET or None, user=request.user)
+    context = {"form": form, "slug": slug, "title": slug}
+    if form.is_valid():
+        scope, reference = form.scope(), form.reference()
+        summary = build(scope, reference)
+        table = summary_table(summary)
+        if request.GET.get("format") == "csv":
+            site = scope.site.code if scope.site else "all-sites"
+            filename = f"{summary.slug}-{scope.product.code}-{site}-{scope.as_of.isoformat()}.csv"
+            return TableExport("csv", table).response(filename)
+        context.update(scope=scope, reference=reference, summary=summary, table=table, title=summary.title)
+    return render(request, "summaries/detail.html", context, status=200 if form.is_valid() else 400)

@@ -1,0 +1,116 @@
+import csv
+import io
+from datetime import date
+
+import pytest
+from django.urls import reverse
+
+from apps.summaries.selectors import SUMMARIES
+from tests.factories import ExposurePeriodFactory, PatientFactory, ReactionFactory
+
+pytestmark = pytest.mark.django_db
+SLUGS = list(SUMMARIES)
+AS_OF = "2025-06-30"
+
+
+def page(client, user, slug=None, **params):
+    client.force_login(user)
+    url = reverse("summaries:detail", args=[slug]) if slug else reverse("summaries:index")
+    return client.get(url, {"as_of": AS_OF, **params})
+
+
+def csv_rows(response):
+    return list(csv.reader(io.StringIO(response.content.decode())))
+
+
+def test_it_requires_login(client):
+    response = client.get(reverse("summaries:index"))
+    assert response.status_code == 302
+    assert reverse("login") in response["Location"]
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_each_table_renders_for_an_analyst(client, analyst, cohort, slug):
+    response = page(client, analyst, slug)
+    assert response.status_code == 200
+    assert response.context["summary"].slug == slug
+
+
+def test_the_index_shows_every_table(client, analyst, cohort):
+    response = page(client, analyst)
+    assert response.status_code == 200
+    assert [summary.slug for summary, _ in response.context["summaries"]] == SLUGS
+    assert "2 / 3 <strong>66.7%</strong>" in response.content.decode()
+
+
+def test_the_csv_export_gives_count_denominator_percent_and_interval(client, analyst, cohort):
+    response = page(client, analyst, "incidence-by-site", format="csv")
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert "incidence-by-site-anakinra-all-sites-2025-06-30.csv" in response["Content-Disposition"]
+    header, *rows = csv_rows(response)
+    assert header == ["Site", "Exposed patients", "Patients with ISR",
+                      "ISR incidence (95% CI): count", "ISR incidence (95% CI): denominator",
+                      "ISR incidence (95% CI): %", "ISR incidence (95% CI): 95% CI low %",
+                      "ISR incidence (95% CI): 95% CI high %", "Reference"]
+    assert rows[0] == ["site-01", "3", "2", "2", "3", "66.667", "9.43", "99.16", ""]
+    assert rows[-1][:5] == ["All", "5", "3", "3", "5"]
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_each_table_exports_csv(client, analyst, cohort, slug):
+    response = page(client, analyst, slug, format="csv")
+    assert response.status_code == 200
+    assert len(csv_rows(response)) > 1
+
+
+def test_a_site_02_reporter_sees_no_site_01_counts(client, other_reporter, cohort, site):
+    response = page(client, other_reporter, "incidence-by-site", site=site.pk)
+    labels = [row["label"] for row in response.context["summary"].rows]
+    assert labels == ["site-02", "All"]
+    assert "site-01" not in response.content.decode()
+    exported = csv_rows(page(client, other_reporter, "incidence-by-site", format="csv"))
+    assert [row[0] for row in exported[1:]] == ["site-02", "All"]
+
+
+def test_a_central_user_can_pick_one_site(client, reviewer, cohort, other_site):
+    response = page(client, reviewer, "severity", site=other_site.pk)
+    rows = {row["label"]: row["reactions"] for row in response.context["summary"].rows}
+    assert (rows["Mild"].k, rows["Mild"].n) == (1, 1)
+
+
+def test_it_rejects_a_future_as_of_date_naming_the_field(client, analyst):
+    response = page(client, analyst, "severity", as_of="2999-01-01")
+    assert response.status_code == 400
+    assert "As of: The as-of date cannot be in the future." in response.content.decode()
+
+
+def test_it_rejects_an_unknown_product(client, analyst):
+    response = page(client, analyst, "severity", product="999999")
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.content.decode()
+
+
+def test_an_unknown_table_is_not_found(client, analyst):
+    assert page(client, analyst, "no-such-table").status_code == 404
+
+
+def grow_cohort(site, patients):
+    for number in range(patients):
+        patient = PatientFactory(site=site, patient_ref=f"X{number}")
+        ExposurePeriodFactory(patient=patient, start_date=date(2025, 1 + number % 5, 1))
+        for day in range(1, 4):
+            ReactionFactory(patient=patient, onset_date=date(2025, 6, day), symptoms=["pain", "other"])
+
+
+@pytest.mark.parametrize("slug", [None, *SLUGS])
+def test_the_number_of_queries_does_not_grow_with_the_data(client, analyst, site, other_site, product,
+                                                           django_assert_max_num_queries, slug):
+    limit = 18 if slug is None else 10
+    url = reverse("summaries:detail", args=[slug]) if slug else reverse("summaries:index")
+    client.force_login(analyst)
+    grow_cohort(site, 2)
+    with django_assert_max_num_queries(limit):
+        assert client.get(url, {"as_of": AS_OF}).status_code == 200
+    grow_cohort(other_site, 30)
+    with django_assert_max_num_queries(limit):
+        assert client.get(url, {"as_of": AS_OF}).status_code == 200
