@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "apps.imports",
     "apps.reports",
     "apps.dashboard",
+    "apps.e2b",
     "apps.summaries",
     "apps.demo",
 ]

@@ -11,5 +11,6 @@ urlpatterns = [
     path("reactions/", include("apps.reactions.urls")),
     path("reports/", include("apps.reports.urls")),
     path("summaries/", include("apps.summaries.urls")),
+    path("e2b/", include("apps.e2b.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,58 @@
+from django.contrib import admin
+
+from .models import E2bExport, IsrTerm, MeddraTerm, SenderOrganisation
+
+
+@admin.register(SenderOrganisation)
+class SenderOrganisationAdmin(admin.ModelAdmin):
+    list_display = ("organisation_name", "sender_identifier", "receiver_identifier", "country", "meddra_version",
+                    "report_type")
+
+    def has_add_permission(self, request):
+        return not SenderOrganisation.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(IsrTerm)
+class IsrTermAdmin(admin.ModelAdmin):
+    list_display = ("llt_code", "llt_name", "meddra_version", "active")
+    list_filter = ("meddra_version", "active")
+    search_fields = ("llt_code", "llt_name")
+
+
+@admin.register(MeddraTerm)
+class MeddraTermAdmin(admin.ModelAdmin):
+    """Read-only: the dictionary is loaded with `manage.py import_meddra`."""
+
+    list_display = ("llt_code", "llt_name", "pt_code", "pt_name", "version", "current")
+    list_filter = ("version", "current")
+    search_fields = ("llt_code", "llt_name", "pt_code")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(E2bExport)
+class E2bExportAdmin(admin.ModelAdmin):
+    """Read-only: the record of what was sent."""
+
+    list_display = ("case_id", "version_number", "reaction", "created_at", "created_by", "batch_id")
+    search_fields = ("case_id", "batch_id", "reaction__reaction_ref")
+    list_select_related = ("reaction", "created_by")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

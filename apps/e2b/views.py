@@ -1,0 +1,87 @@
+"""E2B screens: XML download (one case or a batch), the case's export history, the case form."""
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from .case_form import case_form_html, case_form_pdf
+from .selectors import case_exports, case_get, exportable_reactions, scoped_reactions
+from .services import ExportInvalid, ExportRefused, can_export, e2b_export
+
+
+def _xml_response(result):
+    response = HttpResponse(result.xml, content_type="application/xml; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{result.filename}"'
+    return response
+
+
+def _refused(request, *, problems=None, errors=None, back_url=None):
+    return render(request, "e2b/export_refused.html",
+                  {"problems": problems or {}, "errors": errors or [], "back_url": back_url}, status=400)
+
+
+def _export(request, reactions, back_url):
+    try:
+        result = e2b_export(reactions=reactions, actor=request.user)
+    except ExportRefused as refused:
+        return _refused(request, problems=refused.problems, back_url=back_url)
+    except ExportInvalid as invalid:
+        return _refused(request, errors=invalid.errors, back_url=back_url)
+    return _xml_response(result)
+
+
+def _require_export_role(user):
+    if not can_export(user):
+        raise PermissionDenied("Only reviewers and administrators export ICSRs.")
+
+
+@login_required
+@require_GET
+def reaction_export(request, pk):
+    reaction = case_get(user=request.user, pk=pk)
+    _require_export_role(request.user)
+    return _export(request, [reaction], back_url=request.META.get("HTTP_REFERER"))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def batch_export(request):
+    """GET lists the exportable cases to tick; POST `reaction` ids downloads one batch."""
+    _require_export_role(request.user)
+    if request.method == "GET":
+        return render(request, "e2b/batch_export.html", {"reactions": exportable_reactions(request.user)[:500]})
+    raw_ids = request.POST.getlist("reaction")
+    bad = [value for value in raw_ids if not value.strip().isdigit()]
+    if bad:
+        return _refused(request, problems={"": [f"Not a reaction id: {', '.join(bad)}."]})
+    ids = list(dict.fromkeys(int(value) for value in raw_ids))
+    found = {r.pk: r for r in scoped_reactions(request.user).filter(pk__in=ids)}
+    missing = [str(pk) for pk in ids if pk not in found]
+    if missing:
+        return _refused(request, problems={"": [f"No reaction with id {', '.join(missing)} in your scope."]})
+    return _export(request, [found[pk] for pk in ids], back_url=request.path)
+
+
+@login_required
+@require_GET
+def case_export_history(request, pk):
+    reaction = case_get(user=request.user, pk=pk)
+    return render(request, "e2b/case_exports.html",
+                  {"reaction": reaction, "exports": case_exports(reaction), "can_export": can_export(request.user)})
+
+
+@login_required
+@require_GET
+def case_form(request, pk):
+    reaction = case_get(user=request.user, pk=pk)
+    return HttpResponse(case_form_html(reaction))
+
+
+@login_required
+@require_GET
+def case_form_pdf_view(request, pk):
+    reaction = case_get(user=request.user, pk=pk)
+    response = HttpResponse(case_form_pdf(reaction), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="case-form-{reaction.reaction_ref}.pdf"'
+    return response
