@@ -73,7 +73,7 @@ class CsvSource:
             return [self.problem(None, "file", f"cannot be opened: {exc.strerror or exc}")]
         size = self._size()
         if size is not None and size > self.max_bytes:
-            return [self.problem(None, "file", f"is {size:,} bytes; the largest file accepted is "
+            return [self.problem(1, "file", f"is {size:,} bytes; the largest file accepted is "
                                                f"{self.max_bytes:,} bytes. Split it into smaller files.")]
         if self._is_binary():
             problem = self._check_utf8()

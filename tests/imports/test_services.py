@@ -226,7 +226,7 @@ def test_it_refuses_a_file_over_the_size_limit(tmp_path, settings, site):
     settings.IMPORT_MAX_FILE_BYTES = 40
     path = write_csv(tmp_path, "patients", "P-1,site-01,female,1970")
     result = pv_csv_import(patients=path)
-    assert_refused(result, path, None, "file", "the largest file accepted is 40 bytes")
+    assert_refused(result, path, 1, "file", "the largest file accepted is 40 bytes")
     assert not Patient.objects.exists()
 
 

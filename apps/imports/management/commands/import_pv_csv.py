@@ -16,7 +16,8 @@ class HelpFormatter(DjangoHelpFormatter, argparse.RawDescriptionHelpFormatter):
 class Command(BaseCommand):
     help = f"""Import patients, exposure periods and injection-site reactions from CSV files, all or nothing.
 
-Files are UTF-8 (a byte-order mark is accepted), comma-separated, with this header line:
+Files are UTF-8 (a byte-order mark is accepted), comma-separated, at most IMPORT_MAX_FILE_BYTES
+(a setting) each, with a header line naming these columns (in any order):
   patients:  {",".join(PATIENTS.required)}
   exposures: {",".join(EXPOSURES.required)}
              optional column: site
@@ -34,7 +35,8 @@ are created if missing. Rows may refer to patients of the same run or already re
 
 Every row goes through the same validation as the forms. If any row is refused, nothing is
 written and every problem is printed to stderr as FILE:LINE: field: reason (the header is
-line 1). A reaction with the same patient, product and onset date as another reaction is a
+line 1); a row with unreadable cells (a bad date or number) is reported for those cells, and
+the rules between fields are checked once the cells can be read. A reaction with the same patient, product and onset date as another reaction is a
 probable duplicate and is refused unless --confirm-duplicates is given.
 
 Re-importing is safe: patients match on (site, patient_ref), exposures on (patient, product,
