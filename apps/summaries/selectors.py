@@ -8,8 +8,9 @@ counts into proportions and confidence intervals.
 Counting rules, in one place:
 - a patient is *exposed* when they have a live exposure period of the product starting
   on or before the as-of date; the cohort is scoped to one site when a site is given;
-- a reaction *counts* when it is live, submitted or reviewed (drafts are not yet reported),
-  of the product, with onset on or before the as-of date, of a live patient;
+- a reaction *counts* when it is live (not voided), of the product, with onset on or before
+  the as-of date, of a live patient, whatever its workflow status: the same rule as the
+  aggregate reports (apps.reports.selectors.DEFINITIONS), so that both show the same figures;
 - a reaction is *ongoing* at the as-of date when it has no resolution date or resolves
   later; its duration otherwise is resolution − onset + 1 days (both days counted);
 - cumulative exposure sums the days of every period (gaps excluded), cut at the as-of date;
@@ -27,13 +28,12 @@ from apps.core.fields import contains_code
 from apps.exposures.models import ExposurePeriod
 from apps.patients.models import Patient
 from apps.products.models import Product
-from apps.reactions.choices import CtcaeGrade, Severity, Status, Symptom
+from apps.reactions.choices import CtcaeGrade, Severity, Symptom
 from apps.reactions.models import InjectionSiteReaction
 
 from .expressions import DaysBetween
 from .proportions import Proportion
 
-COUNTED_STATUSES = (Status.SUBMITTED, Status.REVIEWED)
 SIX_MONTHS_DAYS = 183
 TWELVE_MONTHS_DAYS = 365
 DURATION_BANDS = (("under_14", "< 14 days"), ("from_14_to_28", "14–28 days"), ("over_28", "> 28 days"),
@@ -84,7 +84,7 @@ def exposure_periods(scope):
 def _patient_reactions(scope):
     """Counted reactions without the patient join, for correlated sub-queries per patient."""
     return InjectionSiteReaction.objects.filter(product=scope.product, voided_at__isnull=True,
-                                                status__in=COUNTED_STATUSES, onset_date__lte=scope.as_of)
+                                                onset_date__lte=scope.as_of)
 
 
 def exposed_patients(scope):

@@ -14,8 +14,8 @@ AS_OF = date(2025, 6, 30)
 def cohort(site, other_site, product):
     """Exposed as of 2025-06-30: A, B, C (site-01), D, E (site-02); F starts later, G is voided.
 
-    Counted reactions: R1, R2, R3 (site-01) and R6 (site-02), R7 (A, resolves after the as-of date);
-    R4 is a draft and R5 is voided.
+    Counted reactions: R1, R2, R3, R4 (a draft) (site-01) and R6 (site-02), R7 (A, resolves after the
+    as-of date); R5 is voided, R8 is after the as-of date and R9 belongs to a voided patient.
     """
     a = PatientFactory(site=site, patient_ref="A")
     b = PatientFactory(site=site, patient_ref="B")
@@ -40,7 +40,8 @@ def cohort(site, other_site, product):
                     severity="moderate", ctcae_grade=2, symptoms=["swelling"], status="reviewed")  # 5 days
     ReactionFactory(reaction_ref="R3", patient=b, onset_date=date(2025, 1, 20), resolution_date=None,
                     outcome="not_recovered", severity="severe", ctcae_grade=3, symptoms=["erythema"])
-    ReactionFactory(reaction_ref="R4", patient=c, onset_date=date(2025, 2, 12), status="draft")
+    ReactionFactory(reaction_ref="R4", patient=c, onset_date=date(2025, 2, 12), resolution_date=date(2025, 2, 20),
+                    ctcae_grade=1, status="draft")  # 9 days; drafts count, as in the aggregate reports
     ReactionFactory(reaction_ref="R5", patient=c, onset_date=date(2025, 2, 20), voided_at=timezone.now(),
                     void_reason="wrong patient")
     ReactionFactory(reaction_ref="R6", patient=d, onset_date=date(2025, 1, 10), resolution_date=date(2025, 2, 14),

@@ -17,25 +17,25 @@ def cells(summary, column):
 
 def test_incidence_by_site_counts_patients_with_a_counted_reaction(cohort, product):
     summary = selectors.incidence_by_site(Scope(product, None, AS_OF))
-    assert cells(summary, "incidence") == {"site-01": (2, 3), "site-02": (1, 2), "All": (3, 5)}
+    assert cells(summary, "incidence") == {"site-01": (3, 3), "site-02": (1, 2), "All": (4, 5)}
 
 
 def test_incidence_cells_use_the_clopper_pearson_interval(cohort, product):
     summary = selectors.incidence_by_site(Scope(product, None, AS_OF))
     total = summary.rows[-1]["incidence"]
-    assert total.ci == clopper_pearson(3, 5)
-    assert str(total) == "3 / 5 (60.0%, 95% CI 14.7–94.7)"
+    assert total.ci == clopper_pearson(4, 5)
+    assert str(total) == "4 / 5 (80.0%, 95% CI 28.4–99.5)"
 
 
 def test_incidence_by_month_groups_patients_by_their_first_exposure(cohort, product):
     summary = selectors.incidence_by_month(Scope(product, None, AS_OF))
     assert cells(summary, "incidence") == {
-        "2024-06": (0, 1), "2024-12": (1, 1), "2025-01": (2, 2), "2025-02": (0, 1), "All": (3, 5)}
+        "2024-06": (0, 1), "2024-12": (1, 1), "2025-01": (2, 2), "2025-02": (1, 1), "All": (4, 5)}
 
 
 def test_incidence_by_dose_uses_the_dose_of_the_first_period(cohort, product):
     summary = selectors.incidence_by_dose(Scope(product, None, AS_OF))
-    assert cells(summary, "incidence") == {"100": (3, 4), "200": (0, 1), "All": (3, 5)}
+    assert cells(summary, "incidence") == {"100": (3, 4), "200": (1, 1), "All": (4, 5)}
 
 
 def test_the_total_row_shows_the_reference_incidence(cohort, product):
@@ -47,30 +47,30 @@ def test_the_total_row_shows_the_reference_incidence(cohort, product):
 def test_severity_counts_reactions_and_patients_by_worst_severity(cohort, product):
     summary = selectors.severity_summary(Scope(product, None, AS_OF), product.current_reference_profile())
     assert cells(summary, "reactions") == {
-        "Mild": (3, 5), "Moderate": (1, 5), "Severe": (1, 5), "Mild or moderate": (4, 5)}
+        "Mild": (4, 6), "Moderate": (1, 6), "Severe": (1, 6), "Mild or moderate": (5, 6)}
     assert cells(summary, "patients") == {
-        "Mild": (1, 3), "Moderate": (1, 3), "Severe": (1, 3), "Mild or moderate": (2, 3)}
+        "Mild": (2, 4), "Moderate": (1, 4), "Severe": (1, 4), "Mild or moderate": (3, 4)}
     assert summary.rows[-1]["reference"] == "95.0% (n = 1333)"
 
 
 def test_ctcae_grades_count_reactions_and_the_ungraded(cohort, product):
     summary = selectors.ctcae_summary(Scope(product, None, AS_OF))
     assert cells(summary, "reactions") == {
-        "Grade 1 (mild)": (2, 5), "Grade 2 (moderate)": (1, 5), "Grade 3 (severe)": (1, 5),
-        "Grade 4 (life-threatening)": (0, 5), "Grade 5 (death)": (0, 5), "Not graded": (1, 5)}
+        "Grade 1 (mild)": (3, 6), "Grade 2 (moderate)": (1, 6), "Grade 3 (severe)": (1, 6),
+        "Grade 4 (life-threatening)": (0, 6), "Grade 5 (death)": (0, 6), "Not graded": (1, 6)}
 
 
 def test_symptoms_count_each_code_of_the_multi_select(cohort, product):
     summary = selectors.symptoms_summary(Scope(product, None, AS_OF))
     assert cells(summary, "reactions") == {
-        "Erythema": (3, 5), "Bruising": (1, 5), "Inflammation": (0, 5), "Pain": (1, 5), "Swelling": (1, 5),
-        "Pruritus": (1, 5), "Other": (0, 5)}
+        "Erythema": (4, 6), "Bruising": (1, 6), "Inflammation": (0, 6), "Pain": (1, 6), "Swelling": (1, 6),
+        "Pruritus": (1, 6), "Other": (0, 6)}
 
 
 def test_duration_bands_treat_a_resolution_after_the_as_of_date_as_ongoing(cohort, product):
     summary = selectors.duration_summary(Scope(product, None, AS_OF), product.current_reference_profile())
     assert cells(summary, "reactions") == {
-        "< 14 days": (1, 5), "14–28 days": (1, 5), "> 28 days": (1, 5), "Ongoing at the as-of date": (2, 5)}
+        "< 14 days": (2, 6), "14–28 days": (1, 6), "> 28 days": (1, 6), "Ongoing at the as-of date": (2, 6)}
     assert summary.rows[1]["reference"] == "14–28 days (typical duration)"
 
 
@@ -97,8 +97,8 @@ def test_a_site_scope_counts_only_that_site(cohort, product, other_site):
 
 def test_the_duration_histogram_censors_ongoing_reactions_at_the_as_of_date(cohort, product):
     histogram = sorted(selectors.duration_histogram(Scope(product, None, AS_OF)))
-    # R2 5 d, R1 16 d, R6 36 d resolved; R7 ongoing since 25 June (6 d), R3 since 20 January (162 d).
-    assert histogram == [(5, True, 1), (6, False, 1), (16, True, 1), (36, True, 1), (162, False, 1)]
+    # R2 5 d, R4 9 d, R1 16 d, R6 36 d resolved; R7 ongoing since 25 June (6 d), R3 since 20 January (162 d).
+    assert histogram == [(5, True, 1), (6, False, 1), (9, True, 1), (16, True, 1), (36, True, 1), (162, False, 1)]
 
 
 def test_an_empty_cohort_gives_zero_denominators(product):

@@ -40,7 +40,7 @@ def test_the_index_shows_every_table(client, analyst, cohort):
     response = page(client, analyst)
     assert response.status_code == 200
     assert [summary.slug for summary, _ in response.context["summaries"]] == SLUGS
-    assert "2 / 3 <strong>66.7%</strong>" in response.content.decode()
+    assert "3 / 3 <strong>100.0%</strong>" in response.content.decode()
 
 
 def test_the_csv_export_gives_count_denominator_percent_and_interval(client, analyst, cohort):
@@ -52,8 +52,8 @@ def test_the_csv_export_gives_count_denominator_percent_and_interval(client, ana
                       "ISR incidence (95% CI): count", "ISR incidence (95% CI): denominator",
                       "ISR incidence (95% CI): %", "ISR incidence (95% CI): 95% CI low %",
                       "ISR incidence (95% CI): 95% CI high %", "Reference"]
-    assert rows[0] == ["site-01", "3", "2", "2", "3", "66.667", "9.43", "99.16", ""]
-    assert rows[-1][:5] == ["All", "5", "3", "3", "5"]
+    assert rows[0] == ["site-01", "3", "3", "3", "3", "100.0", "29.24", "100.0", ""]
+    assert rows[-1][:5] == ["All", "5", "4", "4", "5"]
 
 
 @pytest.mark.parametrize("slug", SLUGS)
