@@ -156,11 +156,15 @@ class CsvSource:
             except StopIteration:
                 return
             except csv.Error as exc:
-                problems.append(self.problem(self._reader.line_num, "row", f"cannot be read as CSV: {exc}"))
-                return
+                problems.append(self.problem(line, "row", f"cannot be read as CSV: {exc}"))
+                line = self._reader.line_num + 1
+                continue
             start, line = line, self._reader.line_num + 1
             if not any(cell.strip() for cell in cells):
                 continue  # blank lines and rows of empty cells, as spreadsheets leave at the end
+            if any("\x00" in cell for cell in cells):
+                problems.append(self.problem(start, "row", "contains a NUL character; is this really a CSV text file?"))
+                continue
             if len(cells) != width:
                 problems.append(self.problem(start, "row", f"has {len(cells)} values but the header has {width} columns"))
                 continue

@@ -10,6 +10,7 @@ from apps.core.models import today
 from apps.exposures.models import ExposurePeriod
 from apps.imports.services import CHANGE_REASON, pv_csv_import
 from apps.patients.models import Patient
+from apps.products.models import Product
 from apps.reactions.models import InjectionSiteReaction
 from apps.reactions.services import reaction_review
 from tests.factories import ExposurePeriodFactory, PatientFactory, ReactionFactory
@@ -482,3 +483,67 @@ def test_a_patient_row_of_another_site_is_another_patient(tmp_path, patient, oth
     assert result.ok and result.files["patients"].created == 1
     assert Patient.objects.filter(patient_ref="P-001").count() == 2
 
+
+
+# Less common refusals ------------------------------------------------------------------------------
+
+
+def test_it_accepts_excel_style_crlf_line_endings_with_a_byte_order_mark(tmp_path, exposure):
+    path = tmp_path / "reactions.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + write_csv(tmp_path, "reactions", REACTION, name="lf.csv").read_bytes()
+                     .replace(b"\n", b"\r\n"))
+    assert pv_csv_import(reactions=path).ok
+
+
+def test_it_refuses_a_row_that_cannot_be_read_as_csv(tmp_path, site):
+    path = write_csv(tmp_path, "patients", "P-1,site-01,female,1970", "P-2,site-01,female," + "9" * 200_000,
+                     "P-3,site-01,female,1850")
+    result = pv_csv_import(patients=path)
+    assert_refused(result, path, 3, "row", "cannot be read as CSV: field larger than field limit")
+    assert_refused(result, path, 4, "birth_year", "between 1900")  # reading goes on after the bad row
+    assert not Patient.objects.exists()
+
+
+def test_it_refuses_a_row_with_a_nul_character(tmp_path, site):
+    path = tmp_path / "patients.csv"
+    path.write_bytes(b"patient_ref,site,sex,birth_year\nP-1,site-01,female,1970\nP-\x002,site-01,male,1960\n")
+    assert_refused(pv_csv_import(patients=path), path, 3, "row", "contains a NUL character")
+    assert not Patient.objects.exists()
+
+
+def test_it_refuses_a_site_bound_actor_rows_of_another_sites_patient(tmp_path, reporter, other_site, product):
+    ExposurePeriodFactory(patient=PatientFactory(site=other_site, patient_ref="P-001"))
+    reactions = write_csv(tmp_path, "reactions", REACTION)
+    assert_refused(pv_csv_import(reactions=reactions, actor=reporter), reactions, 2, "patient_ref",
+                   "belongs to another site than yours")
+
+
+def test_it_refuses_to_change_a_voided_patient(tmp_path, patient):
+    from django.utils import timezone
+    Patient.objects.filter(pk=patient.pk).update(voided_at=timezone.now())
+    patients = write_csv(tmp_path, "patients", "P-001,site-01,male,1950")
+    assert_refused(pv_csv_import(patients=patients), patients, 2, "patient_ref", "is voided")
+
+
+def test_it_refuses_to_change_a_voided_reaction(tmp_path, exposure):
+    from django.utils import timezone
+    assert pv_csv_import(reactions=write_csv(tmp_path, "reactions", REACTION)).ok
+    InjectionSiteReaction.objects.update(voided_at=timezone.now())
+    reactions = write_csv(tmp_path, "reactions", reaction_row(severity="moderate"))
+    assert_refused(pv_csv_import(reactions=reactions), reactions, 2, "reaction_ref", "is voided")
+
+
+def test_it_refuses_to_change_a_reactions_product(tmp_path, exposure):
+    from tests.factories import ProductFactory
+    ProductFactory(code="rilonacept")
+    ExposurePeriodFactory(patient=exposure.patient, product=Product.objects.get(code="rilonacept"))
+    assert pv_csv_import(reactions=write_csv(tmp_path, "reactions", REACTION)).ok
+    reactions = write_csv(tmp_path, "reactions", REACTION.replace("anakinra", "rilonacept"))
+    assert_refused(pv_csv_import(reactions=reactions), reactions, 2, "product_code", "another product")
+
+
+def test_it_checks_the_duplicate_rule_again_when_an_update_moves_the_onset(tmp_path, exposure):
+    ReactionFactory(reaction_ref="R-OTHER", patient=exposure.patient, onset_date=date(2025, 2, 5))
+    assert pv_csv_import(reactions=write_csv(tmp_path, "reactions", REACTION)).ok
+    reactions = write_csv(tmp_path, "reactions", reaction_row(onset="2025-02-05"))
+    assert_refused(pv_csv_import(reactions=reactions), reactions, 2, "onset_date", "probable duplicate of R-OTHER")
