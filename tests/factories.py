@@ -34,13 +34,23 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def roles(self, create, extracted, **kwargs):
         for name in extracted or ():
-            self.groups.add(Group.objects.get(name=name))
+            # get_or_create: transactional tests flush the groups the migration made.
+            self.groups.add(Group.objects.get_or_create(name=name)[0])
         if create:
             self.save()
 
 
 def anakinra():
-    return Product.objects.get(code="anakinra")
+    """The seeded product; re-seeded when a transactional test has flushed the migration data."""
+    product = Product.objects.filter(code="anakinra").first()
+    if product is None:
+        from importlib import import_module
+
+        from django.apps import apps
+
+        import_module("apps.products.migrations.0002_seed_anakinra").seed(apps, None)
+        product = Product.objects.get(code="anakinra")
+    return product
 
 
 class ProductFactory(factory.django.DjangoModelFactory):
