@@ -1,7 +1,58 @@
+"""The home page: key figures against the reference, the review queue and monthly onsets."""
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+
+from apps.accounts.roles import can_run_reports
+from apps.summaries.selectors import default_product
+
+from . import charts, selectors
+
+
+def _percent(value):
+    return None if value is None else 100 * value
+
+
+def figure_rows(figures, reference):
+    """The three key figures, each with its observed value, interval, reference and verdict."""
+    results, verdicts = figures.results, figures.verdicts
+    incidence_ci = results.get("isr_incidence_ci95")
+    mild_ci = results.get("mild_moderate_ci95")
+    return [
+        {"name": "ISR incidence", "observed": _percent(results.get("isr_incidence")), "unit": "%",
+         "detail": f"{results.get('patients_with_isr', 0)} of {results.get('exposed_patients', 0)} exposed patients",
+         "ci": incidence_ci and [_percent(v) for v in incidence_ci],
+         "reference": _percent(results.get("reference_incidence")), "verdict": verdicts.get("isr_incidence"),
+         "strip": charts.share_strip(results.get("isr_incidence"), incidence_ci, results.get("reference_incidence"))},
+        {"name": "Mild or moderate (patients with ISR)", "observed": _percent(results.get("mild_moderate_share")),
+         "unit": "%", "detail": "patients whose reactions were all mild or moderate",
+         "ci": mild_ci and [_percent(v) for v in mild_ci],
+         "reference": _percent(results.get("reference_mild_moderate_share")),
+         "verdict": verdicts.get("mild_moderate_share"),
+         "strip": charts.share_strip(results.get("mild_moderate_share"), mild_ci,
+                                     results.get("reference_mild_moderate_share"))},
+        {"name": "Median duration (Kaplan–Meier)", "observed": results.get("duration_days_median_km"), "unit": " days",
+         "detail": f"{results.get('resolved_reactions', 0)} resolved, {results.get('ongoing_reactions', 0)} ongoing",
+         "ci": None, "reference_range": results.get("reference_duration_days"),
+         "verdict": verdicts.get("duration_days_median_km"),
+         "strip": charts.duration_strip(results.get("duration_days_median_km"), results.get("reference_duration_days"))},
+    ]
 
 
 @login_required
 def home(request):
-    return render(request, "dashboard/home.html")
+    product = default_product()
+    context = {"product": product}
+    if product is not None:
+        reference = product.current_reference_profile()
+        scope = selectors.user_scope(request.user, product)
+        figures = selectors.key_figures(scope, reference)
+        queue = selectors.awaiting_review(scope)
+        scheduled = selectors.latest_scheduled_report(product) if can_run_reports(request.user) else None
+        context.update(
+            scope=scope, reference=reference, figures=figures, figure_rows=figure_rows(figures, reference),
+            figures_report_url=selectors.report_url(figures.report),
+            awaiting=list(queue[:selectors.AWAITING_REVIEW_SHOWN]), awaiting_count=queue.count(),
+            scheduled_report=scheduled, scheduled_report_url=selectors.report_url(scheduled),
+            onsets=charts.monthly_bars(selectors.monthly_onset_series(scope)),
+        )
+    return render(request, "dashboard/home.html", context)

@@ -48,6 +48,6 @@ def cohort(site, other_site, product):
                     severity="mild", ctcae_grade=None, symptoms=["erythema", "bruising"], status="reviewed")  # 36 d
     ReactionFactory(reaction_ref="R7", patient=a, onset_date=date(2025, 6, 25), resolution_date=date(2025, 7, 10),
                     severity="mild", ctcae_grade=1, symptoms=["pruritus"])
-    ReactionFactory(reaction_ref="R8", patient=f, onset_date=date(2025, 7, 20))
+    ReactionFactory(reaction_ref="R8", patient=f, onset_date=date(2025, 7, 20), resolution_date=date(2025, 7, 30))
     ReactionFactory(reaction_ref="R9", patient=g, onset_date=date(2025, 1, 20))
     return {"A": a, "B": b, "C": c, "D": d, "E": e, "F": f, "G": g}

@@ -1,0 +1,125 @@
+"""What the home page shows: key figures against the reference, work waiting, recent onsets.
+
+Key figures come from the latest finished aggregate report of the user's scope when there is
+one (the snapshot the reviewers discuss); otherwise they are computed live with the summary
+selectors and judged with the same rules as the reports (apps.reports.selectors.verdicts).
+"""
+from dataclasses import dataclass
+from datetime import date
+
+from django.urls import NoReverseMatch, reverse
+
+from apps.accounts.roles import scoped_site
+from apps.core.models import today
+from apps.reactions.choices import Status
+from apps.reactions.models import InjectionSiteReaction
+from apps.reports import statistics
+from apps.reports.models import AggregateReport, ReportStatus
+from apps.reports.selectors import verdicts
+from apps.summaries import selectors as summaries
+from apps.summaries.selectors import Scope
+
+AWAITING_REVIEW_SHOWN = 10
+CHART_MONTHS = 12
+
+
+@dataclass
+class KeyFigures:
+    results: dict
+    verdicts: dict
+    source: str  # "report" or "live"
+    report: AggregateReport | None
+    as_of: date
+
+
+def user_scope(user, product, as_of=None):
+    return Scope(product=product, site=scoped_site(user), as_of=as_of or today())
+
+
+def report_url(report):
+    """The report's page, once the reports app routes one."""
+    if report is None:
+        return None
+    try:
+        return reverse("reports:detail", args=[report.pk])
+    except NoReverseMatch:
+        return None
+
+
+def latest_report_for(scope):
+    """The newest finished whole-cohort snapshot of this product and site (None = all sites)."""
+    return (AggregateReport.objects
+            .filter(product=scope.product, site=scope.site, status=ReportStatus.DONE, dose_mg_per_day__isnull=True,
+                    exposure_start_from__isnull=True, exposure_start_to__isnull=True)
+            .order_by("-as_of", "-finished_at", "-id").first())
+
+
+def latest_scheduled_report(product):
+    return (AggregateReport.objects.filter(product=product, scheduled=True)
+            .exclude(status=ReportStatus.DUPLICATE).order_by("-requested_at", "-id").first())
+
+
+def _float(value):
+    return None if value is None else float(value)
+
+
+def live_results(scope, reference):
+    """The dashboard's subset of the report's results, computed now in three aggregate queries."""
+    incidence = summaries.isr_incidence(scope)
+    mild = summaries.mild_moderate_share(summaries.severity_counts(scope))
+    histogram = summaries.duration_histogram(scope)
+    ref_incidence = _float(reference.isr_incidence) if reference else None
+    ref_mild = _float(reference.mild_moderate_share) if reference else None
+    ref_range = ([reference.duration_min_days, reference.duration_max_days]
+                 if reference is not None and reference.duration_min_days is not None else None)
+    median = statistics.km_median([d for d, _, _ in histogram], [e for _, e, _ in histogram],
+                                  [n for _, _, n in histogram])
+    return {
+        "exposed_patients": incidence.n, "patients_with_isr": incidence.k,
+        "isr_incidence": incidence.share, "isr_incidence_ci95": incidence.ci,
+        "reference_incidence": ref_incidence,
+        "incidence_p_value": statistics.binomial_test_p(incidence.k, incidence.n, ref_incidence),
+        "mild_moderate_share": mild.share, "mild_moderate_ci95": mild.ci,
+        "reference_mild_moderate_share": ref_mild,
+        "mild_moderate_p_value": statistics.binomial_test_p(mild.k, mild.n, ref_mild),
+        "mild_moderate_patients": mild.k,
+        "duration_days_median_km": _float(median), "reference_duration_days": ref_range,
+        "resolved_reactions": sum(n for _, e, n in histogram if e),
+        "ongoing_reactions": sum(n for _, e, n in histogram if not e),
+    }
+
+
+def key_figures(scope, reference) -> KeyFigures:
+    report = latest_report_for(scope)
+    if report is not None and report.results:
+        details = report.details or {}
+        return KeyFigures(results=report.results, verdicts=details.get("verdicts") or verdicts(report.results),
+                          source="report", report=report, as_of=report.as_of)
+    results = live_results(scope, reference)
+    return KeyFigures(results=results, verdicts=verdicts(results), source="live", report=None, as_of=scope.as_of)
+
+
+def awaiting_review(scope):
+    """Submitted, live reactions of the scope, oldest onset first: the reviewers' queue."""
+    reactions = InjectionSiteReaction.objects.filter(status=Status.SUBMITTED, voided_at__isnull=True,
+                                                     patient__voided_at__isnull=True)
+    if scope.site is not None:
+        reactions = reactions.filter(patient__site=scope.site)
+    return reactions.select_related("patient__site", "product").order_by("onset_date", "reaction_ref")
+
+
+def first_of_month(day, months_back=0):
+    month_index = day.year * 12 + day.month - 1 - months_back
+    return date(month_index // 12, month_index % 12 + 1, 1)
+
+
+def monthly_onset_series(scope, months=CHART_MONTHS):
+    """[(first day of month, reactions, patients)] for the last `months` months, empty months included."""
+    since = first_of_month(scope.as_of, months - 1)
+    counts = {row["month"]: row for row in summaries.monthly_onsets(scope, since)}
+    series = []
+    for back in range(months - 1, -1, -1):
+        month = first_of_month(scope.as_of, back)
+        row = counts.get(month, {})
+        series.append((month, row.get("reactions", 0), row.get("patients", 0)))
+    return series

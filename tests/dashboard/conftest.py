@@ -1,0 +1,1 @@
+from tests.summaries.conftest import cohort  # noqa: F401  (the same hand-built cohort)
