@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -86,3 +87,22 @@ def test_production_mode_starts_with_its_settings():
     result = run_settings({"DEBUG": "false", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "pv.example.org"})
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
+
+
+@pytest.mark.django_db
+def test_pages_carry_a_content_security_policy_that_allows_only_the_app_itself(client):
+    header = client.get("/accounts/login/").headers["Content-Security-Policy"]
+    policy = dict(part.strip().split(" ", 1) for part in header.split(";"))
+    assert policy["default-src"] == "'self'"
+    assert policy["frame-ancestors"] == "'none'"
+    assert policy["script-src"].startswith("'self'") and "unsafe" not in policy["script-src"]
+    assert "http" not in header  # no CDN or other origin
+
+
+def test_the_deploy_check_is_clean_in_production_mode():
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "ALLOWED_HOSTS", "DEBUG")}
+    env.update(DEBUG="false", SECRET_KEY="k" * 20 + "-Zq9!x" * 10, ALLOWED_HOSTS="pv.example.org")
+    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
