@@ -222,11 +222,14 @@ def test_it_checks_the_code_against_a_loaded_dictionary(sender, make_case):
 
 def test_an_invalid_document_is_never_recorded_and_names_what_to_fix(sender, make_case):
     # A value that passed no form (written straight to the database) breaks the schema.
-    SenderOrganisation.objects.filter(pk=sender.pk).update(country="G B")
+    SenderOrganisation.objects.filter(pk=sender.pk).update(sender_type="")
     reaction = make_case()
     with pytest.raises(ExportInvalid) as invalid:
         e2b_export(reactions=[reaction])
-    assert any("sender organisation" in error and "G B" in error for error in invalid.value.errors)
+    assert len(invalid.value.errors) == 1
+    assert invalid.value.errors[0].startswith(
+        f"case GB-PVTRACK-{reaction.reaction_ref}: sender organisation: type, country or name "
+        "(E2B sender organisation settings) – line ")
     assert not E2bExport.objects.exists()
 
 

@@ -10,7 +10,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         # Django reserves --version for its own version; this command means the MedDRA version.
-        parser.conflict_handler = "resolve"
+        for container in (parser, parser._optionals):
+            container.conflict_handler = "resolve"
         parser.add_argument("--version", dest="meddra_version", required=True, help="MedDRA version, e.g. 27.1")
         parser.add_argument("directory", help="The MedDRA 'ascii' folder holding llt.asc")
 
