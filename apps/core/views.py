@@ -6,6 +6,7 @@ from django.views.generic import FormView, TemplateView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
+from apps.accounts.roles import can_enter_data
 from apps.core.fields import MultiChoiceField
 
 from .exports import SafeExportMixin
@@ -73,6 +74,8 @@ class VoidView(ServiceFormView):
 
     def check_access(self):
         self.record = self.get_record()
+        if not can_enter_data(self.request.user):
+            raise PermissionDenied("Your role can read data but cannot enter or change it.")
         if self.record.is_voided:
             raise PermissionDenied("The record is already voided.")
 

@@ -1,5 +1,7 @@
 import django_tables2 as tables
 
+NOWRAP = {"td": {"class": "text-nowrap"}}
+
 from apps.core.ui import flag
 
 from .models import ExposurePeriod
@@ -8,10 +10,11 @@ from .models import ExposurePeriod
 class ExposureTable(tables.Table):
     patient = tables.Column(accessor="patient__patient_ref", verbose_name="Patient",
                             linkify=("patients:detail", {"pk": tables.A("patient_id")}))
-    site = tables.Column(accessor="patient__site__code", verbose_name="Site")
+    site = tables.Column(accessor="patient__site__code", verbose_name="Site", attrs=NOWRAP)
     product = tables.Column(order_by=("product__code",))
-    start_date = tables.Column(linkify=("exposures:detail", {"pk": tables.A("pk")}))
-    end_date = tables.Column(default="ongoing")
+    start_date = tables.DateColumn(format="Y-m-d", attrs=NOWRAP,
+                                   linkify=("exposures:detail", {"pk": tables.A("pk")}))
+    end_date = tables.DateColumn(format="Y-m-d", attrs=NOWRAP, default="ongoing")
     voided = tables.Column(accessor="voided_at", verbose_name="Voided")
 
     class Meta:

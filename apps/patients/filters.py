@@ -20,6 +20,8 @@ class IncludeVoidedMixin(django_filters.FilterSet):
             self.filters.pop("include_voided", None)
         site = scoped_site(user) if user is not None else None
         for name, flt in self.filters.items():
+            if isinstance(flt, (django_filters.ChoiceFilter, django_filters.ModelChoiceFilter)):
+                flt.extra["empty_label"] = "Any"
             if getattr(flt, "queryset", None) is not None and flt.queryset.model is Site and site is not None:
                 flt.queryset = Site.objects.filter(pk=site.pk)
 

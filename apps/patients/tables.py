@@ -8,6 +8,7 @@ from .models import Patient
 class PatientTable(tables.Table):
     patient_ref = tables.Column(linkify=("patients:detail", {"pk": tables.A("pk")}))
     site = tables.Column(order_by=("site__code",))
+    created_at = tables.DateTimeColumn(format="Y-m-d H:i", verbose_name="Created")
     voided = tables.Column(accessor="voided_at", verbose_name="Voided", orderable=True)
 
     class Meta:

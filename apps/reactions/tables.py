@@ -1,17 +1,20 @@
 import django_tables2 as tables
 
+NOWRAP = {"td": {"class": "text-nowrap"}}
+
 from apps.core.ui import badge, flag
 
 from .models import InjectionSiteReaction
 
 
 class ReactionTable(tables.Table):
-    reaction_ref = tables.Column(linkify=("reactions:detail", {"pk": tables.A("pk")}))
+    reaction_ref = tables.Column(attrs=NOWRAP, linkify=("reactions:detail", {"pk": tables.A("pk")}))
     patient = tables.Column(accessor="patient__patient_ref", verbose_name="Patient",
                             linkify=("patients:detail", {"pk": tables.A("patient_id")}))
-    site = tables.Column(accessor="patient__site__code", verbose_name="Site")
+    site = tables.Column(accessor="patient__site__code", verbose_name="Site", attrs=NOWRAP)
     product = tables.Column(order_by=("product__code",))
-    resolution_date = tables.Column(verbose_name="Resolved", default="ongoing")
+    onset_date = tables.DateColumn(format="Y-m-d", attrs=NOWRAP, verbose_name="Onset")
+    resolution_date = tables.DateColumn(format="Y-m-d", attrs=NOWRAP, verbose_name="Resolved", default="ongoing")
     duration = tables.Column(accessor="duration_days", verbose_name="Days", orderable=False, default="")
     serious = tables.Column(accessor="seriousness", verbose_name="Serious", order_by=("seriousness",))
     late_onset_flag = tables.BooleanColumn(verbose_name="Late onset", yesno="⚑,")

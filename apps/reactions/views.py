@@ -150,6 +150,11 @@ class ReactionReviewView(ServiceFormView):
 class ReactionVoidView(VoidView):
     page_title = "Void reaction"
 
+    def check_access(self):
+        super().check_access()
+        if not reaction_actions(user=self.request.user, reaction=self.record)["void"]:
+            raise PermissionDenied("Only reviewers can void a submitted or reviewed reaction.")
+
     def get_record(self):
         return reaction_get(user=self.request.user, pk=self.kwargs["pk"])
 

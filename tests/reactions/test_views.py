@@ -263,3 +263,13 @@ def test_a_reporter_cannot_void_a_submitted_reaction(client, reporter, draft):
     response = client.post(reverse("reactions:void", args=[draft.pk]), {"reason": "oops"})
     assert response.status_code == 403 and "Only reviewers can void" in response.content.decode()
     assert not InjectionSiteReaction.objects.get(pk=draft.pk).is_voided
+
+
+def test_the_void_page_is_refused_up_front_to_those_who_may_not_void(client, reporter, analyst, draft):
+    client.force_login(analyst)
+    assert client.get(reverse("reactions:void", args=[draft.pk])).status_code == 403
+    assert client.get(reverse("patients:void", args=[draft.patient_id])).status_code == 403
+    reaction_submit(reaction=draft, actor=reporter)
+    client.force_login(reporter)
+    response = client.get(reverse("reactions:void", args=[draft.pk]))
+    assert response.status_code == 403 and "Only reviewers can void" in response.content.decode()
