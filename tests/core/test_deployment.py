@@ -100,7 +100,9 @@ def test_pages_carry_a_content_security_policy_that_allows_only_the_app_itself(c
 
 
 def test_the_deploy_check_is_clean_in_production_mode():
-    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "ALLOWED_HOSTS", "DEBUG")}
+    # (the browser tests set DJANGO_ALLOW_ASYNC_UNSAFE for Playwright; no deployment sets it)
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")}
     env.update(DEBUG="false", SECRET_KEY="k" * 20 + "-Zq9!x" * 10, ALLOWED_HOSTS="pv.example.org")
     result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
