@@ -8,10 +8,11 @@ from apps.core.views import HistoryView, ScopedListView, ServiceFormView, VoidVi
 from apps.patients.selectors import patient_get
 from apps.patients.views import detail_url as patient_url
 from apps.patients.views import require_data_entry
+from apps.products.models import Product
 
 from .filters import ExposureFilter
 from .forms import ExposureForm
-from .selectors import exposure_get, exposure_list
+from .selectors import exposure_get, exposure_list, latest_exposed_product
 from .services import exposure_create, exposure_update, exposure_void
 from .tables import ExposureTable
 
@@ -38,6 +39,14 @@ class ExposureCreateView(ServiceFormView):
         require_data_entry(self.request.user)
         if self.patient.is_voided:
             raise PermissionDenied("The patient is voided; no exposure can be added.")
+
+    def get_initial(self):
+        """Preselect the product the patient was last exposed to (or the only product there is)."""
+        product = latest_exposed_product(self.patient)
+        if product is None:
+            products = list(Product.objects.all()[:2])
+            product = products[0] if len(products) == 1 else None
+        return {"product": product.pk} if product else {}
 
     def perform(self, form):
         return exposure_create(patient=self.patient, actor=self.request.user, **form.cleaned_data)

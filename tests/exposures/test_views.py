@@ -138,3 +138,8 @@ def test_void_and_history(as_user, reporter, exposure, product):
     history = client.get(reverse("exposures:history", args=[exposure.pk])).content.decode()
     assert "LOT-1" in history and "L-2" in history and "Voided: Wrong product" in history
     assert "reporter-01" in history
+
+
+def test_the_new_period_form_preselects_the_patients_last_product(as_user, reporter, exposure, product):
+    response = as_user(reporter).get(reverse("exposures:create", args=[exposure.patient_id]))
+    assert response.context["form"]["product"].value() == product.pk
