@@ -30,6 +30,12 @@ def record_void(instance, *, actor, reason):
     return instance
 
 
+def check_not_voided(instance):
+    """A voided record is kept as it was voided: no further edits."""
+    if instance.is_voided:
+        raise ValidationError("The record is voided and can no longer be changed.", code="voided")
+
+
 def check_site_access(actor, site_id):
     """Refuse a site-bound user any record of another site."""
     if actor is not None and actor.site_id and actor.site_id != site_id:

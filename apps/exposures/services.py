@@ -2,7 +2,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from apps.accounts.roles import can_enter_data
-from apps.core.services import check_site_access, record_void, validated_save
+from apps.core.services import check_not_voided, check_site_access, record_void, validated_save
 
 from .models import ExposurePeriod
 
@@ -26,6 +26,7 @@ def exposure_create(*, patient, product, start_date, dose_mg_per_day, end_date=N
 @transaction.atomic
 def exposure_update(*, period: ExposurePeriod, actor=None, **fields) -> ExposurePeriod:
     _check_can_write(actor, period.patient)
+    check_not_voided(period)
     for name, value in fields.items():
         setattr(period, name, value)
     return validated_save(period, actor=actor)

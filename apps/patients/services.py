@@ -2,7 +2,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from apps.accounts.roles import can_enter_data
-from apps.core.services import check_site_access, record_void, validated_save
+from apps.core.services import check_not_voided, check_site_access, record_void, validated_save
 
 from .models import Patient
 
@@ -23,6 +23,7 @@ def patient_create(*, site, patient_ref, sex, birth_year=None, actor=None) -> Pa
 @transaction.atomic
 def patient_update(*, patient: Patient, actor=None, **fields) -> Patient:
     _check_can_write(actor, patient.site_id)
+    check_not_voided(patient)
     for name, value in fields.items():
         setattr(patient, name, value)
     _check_can_write(actor, patient.site_id)  # a site-bound user cannot move a patient to another site

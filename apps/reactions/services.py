@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.roles import can_enter_data, is_reviewer
-from apps.core.services import check_site_access, record_void, validated_save
+from apps.core.services import check_not_voided, check_site_access, record_void, validated_save
 
 from .choices import Status
 from .models import InjectionSiteReaction
@@ -41,6 +41,7 @@ def _check_duplicates(reaction, confirm_duplicate):
 
 
 def _check_can_edit(actor, reaction):
+    check_not_voided(reaction)
     if actor is None:
         return
     check_site_access(actor, reaction.patient.site_id)

@@ -53,3 +53,10 @@ def test_void_keeps_the_record_with_its_reason(patient, reporter):
     assert patient.is_voided and patient.void_reason == "Entered twice" and patient.voided_by == reporter
     with pytest.raises(ValidationError):
         patient_void(patient=patient, actor=reporter, reason="again")
+
+
+def test_a_voided_patient_cannot_be_edited(patient, reporter):
+    patient_void(patient=patient, actor=reporter, reason="Duplicate registration")
+    with pytest.raises(ValidationError, match="voided"):
+        patient_update(patient=patient, actor=reporter, birth_year=1970)
+    assert Patient.objects.get(pk=patient.pk).birth_year == 1960

@@ -85,3 +85,15 @@ def test_a_reviewed_reaction_is_locked(exposure, product, reporter, reviewer):
 def test_it_checks_site_ownership(exposure, product, other_reporter):
     with pytest.raises(PermissionDenied):
         make(exposure.patient, product, actor=other_reporter)
+
+
+def test_a_voided_reaction_cannot_be_edited_or_submitted(exposure, product, reporter):
+    from apps.reactions.services import reaction_void
+
+    reaction = make(exposure.patient, product, actor=reporter)
+    reaction_void(reaction=reaction, actor=reporter, reason="Entered for the wrong patient")
+    with pytest.raises(ValidationError, match="voided"):
+        reaction_update(reaction=reaction, actor=reporter, severity="severe")
+    with pytest.raises(ValidationError, match="voided"):
+        reaction_submit(reaction=reaction, actor=reporter)
+    assert InjectionSiteReaction.objects.get(pk=reaction.pk).severity == "mild"
