@@ -26,6 +26,7 @@ def detail_url(reaction):
 
 
 class ReactionListView(ScopedListView):
+    template_name = "reactions/list.html"
     table_class = ReactionTable
     filterset_class = ReactionFilter
     paginator_class = LazyPaginator

@@ -273,3 +273,17 @@ def test_the_void_page_is_refused_up_front_to_those_who_may_not_void(client, rep
     client.force_login(reporter)
     response = client.get(reverse("reactions:void", args=[draft.pk]))
     assert response.status_code == 403 and "Only reviewers can void" in response.content.decode()
+
+
+def test_the_reaction_page_links_reviewers_to_the_e2b_export_and_everyone_to_the_case_form(
+        client, exposure, product, reporter, reviewer):
+    reaction = ReactionFactory(patient=exposure.patient, product=product, onset_date=exposure.start_date)
+    url = reverse("reactions:detail", args=[reaction.pk])
+    client.force_login(reporter)
+    page = client.get(url).content.decode()
+    assert reverse("e2b:case_form", args=[reaction.pk]) in page
+    assert reverse("e2b:reaction_export", args=[reaction.pk]) not in page
+    client.force_login(reviewer)
+    page = client.get(url).content.decode()
+    assert reverse("e2b:reaction_export", args=[reaction.pk]) in page
+    assert reverse("e2b:batch_export") in client.get(reverse("reactions:list")).content.decode()
