@@ -20,8 +20,12 @@ install: $(VENV)/.installed
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
+# Demo users, a small synthetic cohort (once), and a report request that the worker
+# started by `make run` completes within a minute.
 demo: migrate
 	$(BIN)/python manage.py setup_demo
+	$(BIN)/python manage.py generate_demo_data --patients 300 --seed 1 --if-empty
+	$(BIN)/python manage.py pv_aggregate --product anakinra --as-of $$(date +%F) --queue
 
 run: demo
 	@echo ""
