@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 urlpatterns = [
     path("", include("apps.dashboard.urls")),
@@ -13,4 +15,6 @@ urlpatterns = [
     path("summaries/", include("apps.summaries.urls")),
     path("e2b/", include("apps.e2b.urls")),
     path("admin/", admin.site.urls),
+    # Pages without a <link rel="icon"> (admin, printable case form) still ask for /favicon.ico.
+    path("favicon.ico", RedirectView.as_view(url=staticfiles_storage.url("favicon.svg"), permanent=True)),
 ]
