@@ -17,6 +17,7 @@ from apps.reports import statistics
 from apps.reports.models import AggregateReport, ReportStatus
 from apps.reports.selectors import verdicts
 from apps.summaries import selectors as summaries
+from apps.summaries.cache import cached
 from apps.summaries.selectors import Scope
 
 AWAITING_REVIEW_SHOWN = 10
@@ -89,13 +90,14 @@ def live_results(scope, reference):
     }
 
 
-def key_figures(scope, reference) -> KeyFigures:
+def key_figures(scope, reference, stamp=None) -> KeyFigures:
     report = latest_report_for(scope)
     if report is not None and report.results:
         details = report.details or {}
         return KeyFigures(results=report.results, verdicts=details.get("verdicts") or verdicts(report.results),
                           source="report", report=report, as_of=report.as_of)
-    results = live_results(scope, reference)
+    results = cached("dashboard-figures", scope, lambda: live_results(scope, reference),
+                     reference.pk if reference else None, stamp=stamp)
     return KeyFigures(results=results, verdicts=verdicts(results), source="live", report=None, as_of=scope.as_of)
 
 
@@ -113,10 +115,12 @@ def first_of_month(day, months_back=0):
     return date(month_index // 12, month_index % 12 + 1, 1)
 
 
-def monthly_onset_series(scope, months=CHART_MONTHS):
+def monthly_onset_series(scope, months=CHART_MONTHS, stamp=None):
     """[(first day of month, reactions, patients)] for the last `months` months, empty months included."""
     since = first_of_month(scope.as_of, months - 1)
-    counts = {row["month"]: row for row in summaries.monthly_onsets(scope, since)}
+    counts = {row["month"]: row for row in cached("dashboard-onsets", scope,
+                                                  lambda: summaries.monthly_onsets(scope, since), months,
+                                                  stamp=stamp)}
     series = []
     for back in range(months - 1, -1, -1):
         month = first_of_month(scope.as_of, back)

@@ -3,6 +3,8 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from apps.accounts.roles import can_run_reports
+from apps.products.models import ReferenceProfile
+from apps.summaries.cache import data_stamp
 from apps.summaries.selectors import default_product
 
 from . import charts, selectors
@@ -40,12 +42,14 @@ def figure_rows(figures, reference):
 
 @login_required
 def home(request):
-    product = default_product()
+    reference = (ReferenceProfile.objects.filter(is_current=True).select_related("product")
+                 .order_by("product__code").first())
+    product = reference.product if reference is not None else default_product()
     context = {"product": product}
     if product is not None:
-        reference = product.current_reference_profile()
         scope = selectors.user_scope(request.user, product)
-        figures = selectors.key_figures(scope, reference)
+        stamp = data_stamp()
+        figures = selectors.key_figures(scope, reference, stamp)
         queue = selectors.awaiting_review(scope)
         scheduled = selectors.latest_scheduled_report(product) if can_run_reports(request.user) else None
         context.update(
@@ -53,6 +57,6 @@ def home(request):
             figures_report_url=selectors.report_url(figures.report),
             awaiting=list(queue[:selectors.AWAITING_REVIEW_SHOWN]), awaiting_count=queue.count(),
             scheduled_report=scheduled, scheduled_report_url=selectors.report_url(scheduled),
-            onsets=charts.monthly_bars(selectors.monthly_onset_series(scope)),
+            onsets=charts.monthly_bars(selectors.monthly_onset_series(scope, stamp=stamp)),
         )
     return render(request, "dashboard/home.html", context)

@@ -1,11 +1,12 @@
 from django import forms
+from django.db.models import Exists, OuterRef
 
 from apps.accounts.models import Site
 from apps.accounts.roles import scoped_site
 from apps.core.models import today
-from apps.products.models import Product
+from apps.products.models import Product, ReferenceProfile
 
-from .selectors import Scope, default_product
+from .selectors import Scope
 
 
 class SummaryFilterForm(forms.Form):
@@ -18,7 +19,10 @@ class SummaryFilterForm(forms.Form):
 
     def __init__(self, data=None, *, user, **kwargs):
         defaults = {"as_of": today().isoformat()}
-        product = default_product()
+        # One query for the choices and the default (the first product with a current reference profile).
+        products = list(Product.objects.order_by("code").annotate(has_reference=Exists(
+            ReferenceProfile.objects.filter(product=OuterRef("pk"), is_current=True))))
+        product = next((p for p in products if p.has_reference), products[0] if products else None)
         if product is not None:
             defaults["product"] = str(product.pk)
         merged = defaults | {key: value for key, value in (data or {}).items() if value not in ("", None)}
@@ -26,9 +30,13 @@ class SummaryFilterForm(forms.Form):
             merged.setdefault("site", data.get("site"))
         super().__init__(merged, **kwargs)
         self.user = user
+        self.fields["product"].choices = [(p.pk, str(p)) for p in products]
         self.fixed_site = scoped_site(user)
         if self.fixed_site is not None:
             del self.fields["site"]
+        else:
+            self.fields["site"].choices = [("", "All sites")] + [
+                (site.pk, str(site)) for site in Site.objects.order_by("code")]
 
     def clean_as_of(self):
         as_of = self.cleaned_data["as_of"]

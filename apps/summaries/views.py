@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django_tables2.export import TableExport
 
 from . import selectors
+from .cache import cached_summary, data_stamp
 from .forms import SummaryFilterForm
 from .tables import summary_table
 
@@ -15,10 +16,10 @@ def summary_index(request):
     form = SummaryFilterForm(request.GET or None, user=request.user)
     context = {"form": form, "summaries": [], "slugs": list(selectors.SUMMARIES)}
     if form.is_valid():
-        scope, reference = form.scope(), form.reference()
+        scope, reference, stamp = form.scope(), form.reference(), data_stamp()
         context.update(scope=scope, reference=reference, summaries=[
             (summary, summary_table(summary)) for summary in
-            (build(scope, reference) for build in selectors.SUMMARIES.values())])
+            (cached_summary(slug, build, scope, reference, stamp) for slug, build in selectors.SUMMARIES.items())])
     return render(request, "summaries/index.html", context)
 
 
@@ -31,7 +32,7 @@ def summary_detail(request, slug):
     context = {"form": form, "slug": slug, "title": slug}
     if form.is_valid():
         scope, reference = form.scope(), form.reference()
-        summary = build(scope, reference)
+        summary = cached_summary(slug, build, scope, reference)
         table = summary_table(summary)
         if request.GET.get("format") == "csv":
             site = scope.site.code if scope.site else "all-sites"

@@ -1,1 +1,1 @@
-from tests.summaries.conftest import cohort  # noqa: F401  (the same hand-built cohort)
+from tests.summaries.conftest import cohort, empty_cache  # noqa: F401  (same cohort, cache emptied)

@@ -3,11 +3,20 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from tests.factories import ExposurePeriodFactory, PatientFactory, ReactionFactory
 
 AS_OF = date(2025, 6, 30)
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Summaries are cached per data stamp; SQLite reuses ids after a test's rollback."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

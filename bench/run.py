@@ -1,0 +1,429 @@
+#!/usr/bin/env python
+"""pv-tracker benchmark: one database backend per run, on a database of its own.
+
+    python bench/run.py --db sqlite --patients 100000
+    python bench/run.py --db postgresql --patients 100000
+
+Steps: fresh database (var/bench/sqlite/db.sqlite3, or PostgreSQL database `pv_bench`,
+dropped and re-created), migrate, generate_demo_data, then measure the aggregate report,
+every summary, dashboard and listing page (server time through the Django test Client,
+p50/p95 over repeated requests, query counts), the CSV import (rows per second) and the peak
+memory. Each time is printed beside a floor measured in the same run: hand-written SQL
+computing the same counts (or, for the import, the raw bulk insert of the generator).
+Results go to bench/results/<date>-<db>.json; docs/performance.md explains the method.
+"""
+import argparse
+import csv
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+TARGETS = {
+    "report_seconds": 10.0, "report_floor_ratio": 2.0, "page_p95_ms": 200.0, "page_queries": 15,
+    "import_rows_per_second_postgresql": 20000,
+}
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), required=True)
+    parser.add_argument("--patients", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=20, help="Requests per page (after one warm-up).")
+    parser.add_argument("--report-repeat", type=int, default=3)
+    parser.add_argument("--import-patients", type=int, default=None,
+                        help="Patients in the CSV import files (default: a tenth of --patients, at most 10,000).")
+    parser.add_argument("--postgres-url", default=os.environ.get("BENCH_POSTGRES_URL",
+                                                                 "postgres://postgres@127.0.0.1:5432/pv_bench"))
+    parser.add_argument("--results-dir", default=str(ROOT / "bench" / "results"))
+    return parser.parse_args()
+
+
+def configure_environment(args):
+    """Point the settings at the bench database before Django is set up; never at the dev or test ones."""
+    os.environ.update(DEBUG="false", SECRET_KEY="bench-only-secret-key", ALLOWED_HOSTS="testserver",
+                      SECURE_SSL_REDIRECT="false", LOG_LEVEL="WARNING", DJANGO_SETTINGS_MODULE="pv_tracker.settings")
+    var_dir = ROOT / "var" / "bench" / args.db
+    var_dir.mkdir(parents=True, exist_ok=True)
+    os.environ["PV_VAR_DIR"] = str(var_dir)
+    os.environ.pop("CELERY_BROKER_URL", None)
+    if args.db == "sqlite":
+        os.environ.pop("DATABASE_URL", None)
+        for suffix in ("", "-wal", "-shm"):
+            (var_dir / f"db.sqlite3{suffix}").unlink(missing_ok=True)
+    else:
+        import psycopg
+        from urllib.parse import urlparse
+
+        url = urlparse(args.postgres_url)
+        name = url.path.lstrip("/")
+        if not name.startswith("pv_bench"):
+            sys.exit(f"Refusing to drop {name!r}: the bench database name must start with pv_bench.")
+        admin = url._replace(path="/postgres").geturl()
+        try:
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+                conn.execute(f'CREATE DATABASE "{name}"')
+        except psycopg.OperationalError as exc:
+            sys.exit(f"PostgreSQL is not reachable at {admin}: {exc}")
+        os.environ["DATABASE_URL"] = args.postgres_url
+
+
+def timed(function, repeat):
+    """(median seconds, all timings, last result)."""
+    timings, result = [], None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = function()
+        timings.append(time.perf_counter() - started)
+    return statistics.median(timings), timings, result
+
+
+def percentile(values, share):
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def peak_rss_mb():
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# --- Hand-written SQL floors -------------------------------------------------------------------
+
+def floor_sql(vendor, product_id, as_of):
+    """One hand-written query per figure, computing the same counts as the page or report."""
+    d = f"'{as_of.isoformat()}'"
+    if vendor == "postgresql":
+        days = lambda end, start: f"({end} - {start})"  # noqa: E731
+        month = "date_trunc('month', first_start)"
+    else:
+        days = lambda end, start: f"CAST(julianday({end}) - julianday({start}) AS INTEGER)"  # noqa: E731
+        month = "substr(first_start, 1, 7)"
+    live_exposure = (f"e.product_id = {product_id} AND e.voided_at IS NULL AND e.start_date <= {d}")
+    counted = f"r.product_id = {product_id} AND r.voided_at IS NULL AND r.onset_date <= {d}"
+    cohort = f"""
+        SELECT p.id, p.site_id,
+               EXISTS (SELECT 1 FROM reactions_injectionsitereaction r WHERE r.patient_id = p.id AND {counted}) AS has_isr
+        FROM patients_patient p
+        WHERE p.voided_at IS NULL
+          AND EXISTS (SELECT 1 FROM exposures_exposureperiod e WHERE e.patient_id = p.id AND {live_exposure})"""
+    first = f"""
+        SELECT p.id,
+               (SELECT e.start_date FROM exposures_exposureperiod e WHERE e.patient_id = p.id AND {live_exposure}
+                ORDER BY e.start_date, e.id LIMIT 1) AS first_start,
+               (SELECT e.dose_mg_per_day FROM exposures_exposureperiod e WHERE e.patient_id = p.id AND {live_exposure}
+                ORDER BY e.start_date, e.id LIMIT 1) AS first_dose,
+               EXISTS (SELECT 1 FROM reactions_injectionsitereaction r WHERE r.patient_id = p.id AND {counted}) AS has_isr
+        FROM patients_patient p
+        WHERE p.voided_at IS NULL
+          AND EXISTS (SELECT 1 FROM exposures_exposureperiod e WHERE e.patient_id = p.id AND {live_exposure})"""
+    reactions = f"""FROM reactions_injectionsitereaction r JOIN patients_patient p ON p.id = r.patient_id
+        WHERE {counted} AND p.voided_at IS NULL"""
+    is_true = "has_isr" if vendor == "postgresql" else "has_isr = 1"
+    resolved = f"r.resolution_date IS NOT NULL AND r.resolution_date <= {d}"
+    duration = days("r.resolution_date", "r.onset_date") + " + 1"
+    clipped_end = f"CASE WHEN e.end_date IS NULL OR e.end_date > {d} THEN {d} ELSE e.end_date END"
+    if vendor == "postgresql":
+        clipped_end = f"LEAST(COALESCE(e.end_date, DATE {d}), DATE {d})"
+    symptoms = ", ".join(f"SUM(CASE WHEN r.symptoms LIKE '%,{code},%' THEN 1 ELSE 0 END)"
+                         for code in ("erythema", "bruising", "inflammation", "pain", "swelling", "pruritus", "other"))
+    queries = {
+        "incidence-by-site": f"SELECT site_id, COUNT(*), SUM(CASE WHEN {is_true} THEN 1 ELSE 0 END) FROM ({cohort}) c GROUP BY site_id",
+        "incidence-by-month": f"SELECT {month}, COUNT(*), SUM(CASE WHEN {is_true} THEN 1 ELSE 0 END) FROM ({first}) c GROUP BY 1",
+        "incidence-by-dose": f"SELECT first_dose, COUNT(*), SUM(CASE WHEN {is_true} THEN 1 ELSE 0 END) FROM ({first}) c GROUP BY 1",
+        "severity": f"SELECT r.severity, COUNT(*), COUNT(DISTINCT r.patient_id) {reactions} GROUP BY r.severity",
+        "ctcae-grade": f"SELECT r.ctcae_grade, COUNT(*) {reactions} GROUP BY r.ctcae_grade",
+        "symptoms": f"SELECT COUNT(*), {symptoms} {reactions}",
+        "duration": f"""SELECT SUM(CASE WHEN {resolved} AND {duration} < 14 THEN 1 ELSE 0 END),
+                SUM(CASE WHEN {resolved} AND {duration} BETWEEN 14 AND 28 THEN 1 ELSE 0 END),
+                SUM(CASE WHEN {resolved} AND {duration} > 28 THEN 1 ELSE 0 END),
+                SUM(CASE WHEN NOT ({resolved}) THEN 1 ELSE 0 END) {reactions}""",
+        "exposure": f"""SELECT COUNT(*), SUM(CASE WHEN days >= 183 THEN 1 ELSE 0 END),
+                SUM(CASE WHEN days >= 365 THEN 1 ELSE 0 END), SUM(days) FROM (
+                SELECT e.patient_id, SUM({days(clipped_end, 'e.start_date')} + 1) AS days
+                FROM exposures_exposureperiod e JOIN patients_patient p ON p.id = e.patient_id
+                WHERE {live_exposure} AND p.voided_at IS NULL GROUP BY e.patient_id) x""",
+        "reactions-list": f"""SELECT r.id, r.reaction_ref, r.onset_date, p.patient_ref, COUNT(*) OVER ()
+                FROM reactions_injectionsitereaction r JOIN patients_patient p ON p.id = r.patient_id
+                WHERE r.voided_at IS NULL ORDER BY r.onset_date DESC, r.reaction_ref LIMIT 25""",
+        "patients-list": """SELECT p.id, p.patient_ref, s.code, COUNT(*) OVER () FROM patients_patient p
+                JOIN accounts_site s ON s.id = p.site_id WHERE p.voided_at IS NULL ORDER BY s.code, p.patient_ref LIMIT 25""",
+        "exposures-list": f"""SELECT e.id, e.start_date, p.patient_ref, COUNT(*) OVER () FROM exposures_exposureperiod e
+                JOIN patients_patient p ON p.id = e.patient_id WHERE e.voided_at IS NULL
+                ORDER BY e.start_date DESC, e.id LIMIT 25""",
+        # The report's core counts in one statement: exposed, exposure days, 6/12 months, ISR patients and events,
+        # patients with a severe ISR.
+        "aggregate-report": f"""SELECT COUNT(*), SUM(days), SUM(CASE WHEN days >= 183 THEN 1 ELSE 0 END),
+                SUM(CASE WHEN days >= 365 THEN 1 ELSE 0 END), SUM(events), SUM(CASE WHEN events > 0 THEN 1 ELSE 0 END),
+                SUM(severe) FROM (
+                  SELECT x.patient_id, x.days,
+                    (SELECT COUNT(*) FROM reactions_injectionsitereaction r WHERE r.patient_id = x.patient_id AND {counted}) AS events,
+                    CASE WHEN EXISTS (SELECT 1 FROM reactions_injectionsitereaction r WHERE r.patient_id = x.patient_id
+                       AND {counted} AND r.severity = 'severe') THEN 1 ELSE 0 END AS severe
+                  FROM (SELECT e.patient_id, SUM({days(clipped_end, 'e.start_date')} + 1) AS days
+                        FROM exposures_exposureperiod e JOIN patients_patient p ON p.id = e.patient_id
+                        WHERE {live_exposure} AND p.voided_at IS NULL GROUP BY e.patient_id) x) y""",
+    }
+    return queries
+
+
+def run_sql(sql):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return cursor.fetchall()
+
+
+# --- Steps -------------------------------------------------------------------------------------
+
+def step_generate(args, out):
+    from apps.demo.generator import generate_demo_data
+
+    result = generate_demo_data(patients=args.patients, seed=args.seed, sites=10)
+    out["data"] = {"patients": result.patients, "exposure_periods": result.periods, "reactions": result.reactions,
+                   "generate_seconds": round(result.seconds, 2), "generate_rows_per_second": round(result.rows_per_second)}
+    print(f"generated {result.patients:,} patients, {result.periods:,} periods, {result.reactions:,} reactions "
+          f"in {result.seconds:.1f} s ({result.rows_per_second:,.0f} rows/s)")
+    from django.db import connection
+
+    with connection.cursor() as cursor:  # fresh statistics for the planner, as after any bulk load
+        cursor.execute("ANALYZE")
+
+
+def step_report(args, out, floors):
+    try:
+        from apps.reports import selectors as report_selectors
+        from apps.reports import services as report_services
+    except ImportError:
+        out["aggregate_report"] = {"status": "not wired: apps.reports has no services/selectors"}
+        print("aggregate report: NOT WIRED")
+        return
+    from apps.core.models import today
+    from apps.products.models import Product
+
+    product = Product.objects.get(code="anakinra")
+    params = report_selectors.ReportParams(product=product, as_of=today(),
+                                           reference_profile=product.current_reference_profile())
+    profile_median, profile_all, (results, _details, timings) = timed(
+        lambda: report_selectors.isr_profile(params), args.report_repeat)
+    floor = floors["aggregate-report"]
+
+    def full_run():
+        report = report_services.report_request(product=product, as_of=today(), queue=False)
+        if report.status != "queued":
+            return report
+        return report_services.report_run(report_id=report.pk)
+
+    started = time.perf_counter()
+    report = full_run()
+    service_seconds = time.perf_counter() - started
+    tracemalloc.start()
+    report_selectors.isr_profile(params)
+    _, traced_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    out["aggregate_report"] = {
+        "isr_profile_seconds_median": round(profile_median, 3), "isr_profile_seconds_all": [round(t, 3) for t in profile_all],
+        "service_seconds": round(service_seconds, 3), "service_status": report.status,
+        "floor_sql_seconds": round(floor, 3), "ratio_to_floor": round(profile_median / floor, 2) if floor else None,
+        "sql_timings": timings, "python_peak_mb": round(traced_peak / 2**20, 1),
+        "exposed_patients": results["exposed_patients"], "isr_events": results["isr_events"],
+        "within_targets": profile_median < TARGETS["report_seconds"]
+        and (floor and profile_median / floor <= TARGETS["report_floor_ratio"]),
+    }
+    print(f"aggregate report: {profile_median:.2f} s (floor {floor:.2f} s, x{profile_median / floor:.1f}); "
+          f"request+run service {service_seconds:.2f} s")
+
+
+def page_urls():
+    from django.urls import NoReverseMatch, reverse
+
+    from apps.summaries.selectors import SUMMARIES
+
+    urls = {"dashboard": reverse("dashboard:home"), "summaries-index": reverse("summaries:index")}
+    urls.update({f"summary:{slug}": reverse("summaries:detail", args=[slug]) for slug in SUMMARIES})
+    for name, route in (("reactions-list", "reactions:list"), ("patients-list", "patients:list"),
+                        ("exposures-list", "exposures:list")):
+        try:
+            urls[name] = reverse(route)
+        except NoReverseMatch:
+            urls[name] = None
+    return urls
+
+
+def page_floor(name, floors):
+    from apps.summaries.selectors import SUMMARIES
+
+    if name.startswith("summary:"):
+        return floors[name.split(":", 1)[1]]
+    if name == "summaries-index":
+        return sum(floors[slug] for slug in SUMMARIES)
+    if name == "dashboard":
+        return floors["incidence-by-site"] + floors["severity"] + floors["duration"]
+    return floors.get(name)
+
+
+def step_pages(args, out, floors):
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test import Client
+
+    from apps.accounts.models import Site, User
+    from django.contrib.auth.models import Group
+
+    analyst, _ = User.objects.get_or_create(username="bench-analyst")
+    analyst.groups.set([Group.objects.get(name="analyst")])
+    reporter, _ = User.objects.get_or_create(username="bench-reporter", defaults={"site": Site.objects.get(code="site-01")})
+    reporter.groups.set([Group.objects.get(name="reporter")])
+    pages = {}
+    for user, label in ((analyst, "analyst"), (reporter, "reporter site-01")):
+        client = Client()
+        client.force_login(user)
+        for name, url in page_urls().items():
+            key = f"{name} ({label})"
+            if url is None:
+                pages[key] = {"status": "not available: no such URL yet"}
+                continue
+            if label != "analyst" and name not in ("dashboard", "summary:incidence-by-site", "reactions-list"):
+                continue
+            cache.clear()  # the first request computes (cold), the next ones may be served from the summaries cache
+            started = time.perf_counter()
+            response = client.get(url, secure=True)
+            cold = time.perf_counter() - started
+            if response.status_code != 200:
+                pages[key] = {"status": f"HTTP {response.status_code}"}
+                continue
+            queries = []
+            with connection.execute_wrapper(lambda execute, sql, *rest: queries.append(sql) or execute(sql, *rest)):
+                client.get(url, secure=True)
+            _, timings, _ = timed(lambda: client.get(url, secure=True), args.repeat)
+            floor = page_floor(name, floors)
+            p50, p95 = statistics.median(timings) * 1000, percentile(timings, 0.95) * 1000
+            pages[key] = {"url": url, "cold_ms": round(cold * 1000, 1), "p50_ms": round(p50, 1), "p95_ms": round(p95, 1), "queries": len(queries),
+                          "floor_sql_ms": None if floor is None else round(floor * 1000, 1),
+                          "ratio_to_floor": None if not floor else round(p50 / (floor * 1000), 2),
+                          "cold_ratio_to_floor": None if not floor else round(cold / floor, 2),
+                          "within_targets": p95 < TARGETS["page_p95_ms"] and len(queries) < TARGETS["page_queries"]}
+            print(f"{key:45s} cold {cold * 1000:8.1f} ms  p50 {p50:8.1f} ms  p95 {p95:8.1f} ms  {len(queries):3d} q"
+                  + ("" if floor is None else f"  floor {floor * 1000:8.1f} ms  x{p50 / (floor * 1000):.1f}"))
+    out["pages"] = pages
+
+
+def write_import_files(directory, patients, seed):
+    """CSV files in the importer's format, from the demo generator (other refs than the bench data)."""
+    from apps.core.models import today
+    from apps.demo.generator import cohort_chunks
+
+    paths = {kind: Path(directory) / f"{kind}.csv" for kind in ("patients", "exposures", "reactions")}
+    refs = {}
+    rows = 0
+    with open(paths["patients"], "w", newline="") as pf, open(paths["exposures"], "w", newline="") as ef, \
+            open(paths["reactions"], "w", newline="") as rf:
+        pw, ew, rw = csv.writer(pf), csv.writer(ef), csv.writer(rf)
+        pw.writerow(["patient_ref", "site", "sex", "birth_year"])
+        ew.writerow(["patient_ref", "product_code", "start_date", "end_date", "dose_mg_per_day", "route",
+                     "lot_number", "site"])
+        rw.writerow(["reaction_ref", "patient_ref", "product_code", "onset_date", "resolution_date", "severity",
+                     "ctcae_grade", "symptoms", "seriousness", "outcome", "injection_site", "diameter_mm", "site"])
+        for chunk in cohort_chunks(patients=patients, seed=seed, sites=10, today=today()):
+            for index, site, ref, sex, birth_year in chunk.patients:
+                refs[index] = (ref, site)
+                pw.writerow([ref, site, sex, birth_year])
+            for index, start, end, dose, lot in chunk.periods:
+                ref, site = refs[index]
+                ew.writerow([ref, "anakinra", start.isoformat(), end.isoformat() if end else "", dose,
+                             "subcutaneous", lot, site])
+            for (index, reaction_ref, onset, resolution, severity, grade, symptoms, seriousness, outcome, _action,
+                 _causality, injection_site, diameter, _qualification, _status) in chunk.reactions:
+                ref, site = refs[index]
+                rw.writerow([reaction_ref, ref, "anakinra", onset.isoformat(),
+                             resolution.isoformat() if resolution else "", severity, grade or "",
+                             ";".join(symptoms), ";".join(seriousness), outcome, injection_site, diameter or "", site])
+            rows += len(chunk.patients) + len(chunk.periods) + len(chunk.reactions)
+    return paths, rows
+
+
+def step_import(args, out):
+    try:
+        from apps.imports.services import pv_csv_import
+    except ImportError:
+        out["csv_import"] = {"status": "not wired: apps.imports.services.pv_csv_import is missing"}
+        print("CSV import: NOT WIRED")
+        return
+    patients = args.import_patients or max(1, min(10_000, args.patients // 10))
+    with tempfile.TemporaryDirectory() as directory:
+        paths, rows = write_import_files(directory, patients, seed=args.seed + 1000)
+        started = time.perf_counter()
+        result = pv_csv_import(patients=paths["patients"], exposures=paths["exposures"], reactions=paths["reactions"])
+        seconds = time.perf_counter() - started
+    rate = rows / seconds
+    raw_rate = out["data"]["generate_rows_per_second"]
+    out["csv_import"] = {
+        "rows": rows, "patients": patients, "seconds": round(seconds, 2), "rows_per_second": round(rate),
+        "ok": result.ok, "errors": [str(problem) for problem in result.errors[:5]],
+        "floor_raw_bulk_insert_rows_per_second": raw_rate, "ratio_to_floor": round(raw_rate / rate, 2),
+        "within_targets": None if args.db != "postgresql" else rate >= TARGETS["import_rows_per_second_postgresql"],
+    }
+    print(f"CSV import: {rows:,} rows in {seconds:.1f} s = {rate:,.0f} rows/s (ok={result.ok}); "
+          f"raw bulk insert {raw_rate:,} rows/s")
+
+
+def main():
+    args = parse_args()
+    configure_environment(args)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from apps.core.models import today
+    from apps.products.models import Product
+
+    out = {"date": date.today().isoformat(), "db": args.db, "args": vars(args) | {"postgres_url": None},
+           "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
+           "targets": TARGETS}
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    out["db_version"] = connection.cursor().connection.server_version if args.db == "postgresql" \
+        else __import__("sqlite3").sqlite_version
+    step_generate(args, out)
+    out["peak_rss_mb_after_generate"] = round(peak_rss_mb(), 1)
+
+    product = Product.objects.get(code="anakinra")
+    floors = {}
+    for name, sql in floor_sql(connection.vendor, product.pk, today()).items():
+        run_sql(sql)  # warm the cache as the pages are warmed
+        floors[name], _, _ = timed(lambda: run_sql(sql), 3)
+    out["floors_sql_ms"] = {name: round(seconds * 1000, 1) for name, seconds in floors.items()}
+
+    step_report(args, out, floors)
+    out["peak_rss_mb_after_report"] = round(peak_rss_mb(), 1)
+    step_pages(args, out, floors)
+    out["peak_rss_mb_after_pages"] = round(peak_rss_mb(), 1)
+    step_import(args, out)
+    out["peak_rss_mb"] = round(peak_rss_mb(), 1)
+    out["total_seconds"] = round(time.perf_counter() - started, 1)
+
+    results_dir = Path(args.results_dir)
+    results_dir.mkdir(parents=True, exist_ok=True)
+    path = results_dir / f"{out['date']}-{args.db}.json"
+    path.write_text(json.dumps(out, indent=2, default=str) + "\n")
+    print(f"peak RSS {out['peak_rss_mb']} MB; results in {path.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
