@@ -4,9 +4,9 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PV_VAR_DIR=/app/var
 WORKDIR /app
 
-COPY requirements.txt ./
+COPY requirements.txt constraints.txt ./
 RUN pip install --no-cache-dir --upgrade pip "setuptools<81" wheel \
- && pip install --no-cache-dir --no-build-isolation -r requirements.txt
+ && pip install --no-cache-dir --no-build-isolation -r requirements.txt -c constraints.txt
 
 COPY . .
 RUN DEBUG=true python manage.py collectstatic --noinput \

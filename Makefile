@@ -9,10 +9,10 @@ PORT ?= 8000
 
 # xstatic-bootstrap is an sdist whose setup.py imports pkg_resources: build it with an
 # older setuptools, without build isolation.
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip "setuptools<81" wheel
-	$(BIN)/pip install -q --no-build-isolation -r requirements-dev.txt
+	$(BIN)/pip install -q --no-build-isolation -r requirements-dev.txt -c constraints.txt
 	touch $@
 
 install: $(VENV)/.installed
