@@ -45,5 +45,12 @@ check: install
 test: install check
 	$(BIN)/pytest
 
+# Benchmark on fresh databases of its own (var/bench/sqlite, PostgreSQL pv_bench); see docs/performance.md.
+# Develop with `make bench BENCH_PATIENTS=2000`; the full size takes minutes on each backend.
+BENCH_PATIENTS ?= 100000
+BENCH_DBS ?= sqlite postgresql
+bench: install
+	@for db in $(BENCH_DBS); do $(BIN)/python bench/run.py --db $$db --patients $(BENCH_PATIENTS) || exit 1; done
+
 clean:
 	rm -rf $(VENV) var staticfiles
