@@ -1,0 +1,61 @@
+"""One site-01 record of every kind, and a user for every role the access tests try."""
+from datetime import date
+from types import SimpleNamespace
+
+import pytest
+
+from apps.e2b.models import SenderOrganisation
+from apps.reports import services as report_services
+from tests.factories import ExposurePeriodFactory, PatientFactory, ReactionFactory, UserFactory
+
+E2B_READY = dict(onset_date=date(2025, 1, 10), resolution_date=date(2025, 1, 30), outcome="recovered",
+                 seriousness=[], meddra_llt_code="10022086", meddra_version="27.1", causality="probable",
+                 action_taken="unchanged", injection_site="abdomen_left", diameter_mm=35,
+                 symptoms=["erythema", "swelling"], reporter_qualification="physician")
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Seven users per test: a cheap hasher keeps the matrix fast (hashing is not under test here)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def other_reviewer(other_site):
+    """A reviewer bound to site-02: has every reviewer right, but only on site-02's records."""
+    return UserFactory(username="reviewer-02", site=other_site, roles=["reviewer"])
+
+
+@pytest.fixture
+def users(reporter, other_reporter, reviewer, other_reviewer, analyst, admin_user):
+    return {"anonymous": None, "reporter": reporter, "other_reporter": other_reporter, "reviewer": reviewer,
+            "other_reviewer": other_reviewer, "analyst": analyst, "admin": admin_user}
+
+
+@pytest.fixture
+def sender(db):
+    return SenderOrganisation.objects.create(
+        sender_identifier="PVTRACK", receiver_identifier="EVHUMAN", organisation_name="PV Tracker Sponsor Ltd",
+        country="GB", meddra_version="27.1", study_name="Anakinra ISR registry", sponsor_study_number="ISR-001")
+
+
+@pytest.fixture
+def world(site, product, reporter, sender):
+    """Site-01 records in every workflow state, and a done aggregate report filtered to site-01."""
+    patient = PatientFactory(site=site, patient_ref="P-SEC-1")
+    exposure = ExposurePeriodFactory(patient=patient, product=product, start_date=date(2025, 1, 1))
+    draft = ReactionFactory(patient=patient, product=product, reaction_ref="R-DRAFT", status="draft",
+                            reporter=reporter, **{**E2B_READY, "causality": "", "onset_date": date(2025, 2, 1),
+                                                  "resolution_date": date(2025, 2, 3)})
+    submitted = ReactionFactory(patient=patient, product=product, reaction_ref="R-SUBMITTED", status="submitted",
+                                reporter=reporter, **E2B_READY)
+    reviewed = ReactionFactory(patient=patient, product=product, reaction_ref="R-REVIEWED", status="reviewed",
+                               reporter=reporter, **{**E2B_READY, "onset_date": date(2025, 3, 1),
+                                                     "resolution_date": date(2025, 3, 9)})
+    for reaction in (draft, submitted, reviewed):
+        reaction.full_clean()
+    report = report_services.report_request(product=product, as_of=date(2025, 6, 30), site=site, queue=False)
+    report = report_services.report_run(report_id=report.pk)
+    assert report.status == "done", report.error
+    return SimpleNamespace(patient=patient, exposure=exposure, draft=draft, submitted=submitted, reviewed=reviewed,
+                           report=report)
