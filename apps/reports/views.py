@@ -1,1 +1,116 @@
-"""Views of this app."""
+"""Report pages: list, run now, status, detail with charts, JSON/CSV downloads.
+
+Reports are for analysts, reviewers and admins; reporters get 403. A site-bound user sees
+only reports filtered to their own site (others are 404 to them).
+"""
+import csv
+import functools
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+
+from apps.accounts.roles import can_run_reports
+
+from . import charts, selectors, services
+from .forms import RunReportForm
+from .models import ReportStatus
+
+REFRESH_SECONDS = 2
+
+
+def reports_access(view):
+    @login_required
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not can_run_reports(request.user):
+            raise PermissionDenied("Aggregate reports are for analysts, reviewers and admins.")
+        return view(request, *args, **kwargs)
+    return wrapper
+
+
+def _get_report(request, pk):
+    return get_object_or_404(selectors.reports_visible_to(request.user).select_related("same_as"), pk=pk)
+
+
+@reports_access
+def report_list(request):
+    page = Paginator(selectors.report_list(user=request.user), 25).get_page(request.GET.get("page"))
+    return render(request, "reports/list.html", {"page": page})
+
+
+@reports_access
+def report_run_now(request):
+    form = RunReportForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            report = services.report_request(
+                product=data["product"], as_of=data["as_of"], site=data["site"],
+                dose_mg_per_day=data["dose_mg_per_day"], exposure_start_from=data["exposure_start_from"],
+                exposure_start_to=data["exposure_start_to"], reference_profile=data["reference_profile"],
+                requested_by=request.user)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            if report.status == ReportStatus.DONE:
+                messages.info(request, f"The data have not changed since report #{report.pk}: here it is.")
+            else:
+                messages.success(request, f"Report #{report.pk} is queued; this page updates when it is done.")
+            return redirect("reports:detail", pk=report.pk)
+    return render(request, "reports/run.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@reports_access
+def report_detail(request, pk):
+    report = _get_report(request, pk)
+    if report.status == ReportStatus.DUPLICATE and report.same_as_id:
+        return redirect("reports:detail", pk=report.same_as_id)
+    context = {"report": report, "parameters": selectors.report_parameters(report),
+               "refresh_seconds": REFRESH_SECONDS}
+    if report.status == ReportStatus.DONE:
+        context.update(rows=selectors.measure_rows(report), charts=charts.report_charts(report),
+                       definitions=report.details["definitions"])
+    return render(request, "reports/detail.html", context)
+
+
+@reports_access
+def report_status(request, pk):
+    report = _get_report(request, pk)
+    target = report.same_as_id if report.status == ReportStatus.DUPLICATE else report.pk
+    return JsonResponse({"id": report.pk, "status": report.status, "finished": report.is_finished,
+                         "error": report.error or None, "url": reverse("reports:detail", args=[target])})
+
+
+def _filename(report, extension):
+    site = report.site.code if report.site_id else "all-sites"
+    return f"isr-report-{report.pk}-{report.product.code}-{site}-{report.as_of.isoformat()}.{extension}"
+
+
+@reports_access
+def report_download_json(request, pk):
+    report = _get_report(request, pk)
+    if report.status != ReportStatus.DONE:
+        return JsonResponse({"error": f"Report #{report.pk} is {report.status}, not done."}, status=409)
+    response = HttpResponse(json.dumps(selectors.report_export(report), indent=2),
+                            content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="{_filename(report, "json")}"'
+    return response
+
+
+@reports_access
+def report_download_csv(request, pk):
+    report = _get_report(request, pk)
+    if report.status != ReportStatus.DONE:
+        return HttpResponse(f"Report #{report.pk} is {report.status}, not done.", status=409,
+                            content_type="text/plain")
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_filename(report, "csv")}"'
+    csv.writer(response).writerows(selectors.report_csv_rows(report))
+    return response
