@@ -1,11 +1,12 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from apps.core.admin import AuditedHistoryAdmin
 
 from .models import ExposurePeriod
 
 
 @admin.register(ExposurePeriod)
-class ExposurePeriodAdmin(SimpleHistoryAdmin):
+class ExposurePeriodAdmin(AuditedHistoryAdmin):
     """Read-mostly admin: data entry goes through the web forms and their services."""
 
     list_display = ("patient", "product", "start_date", "end_date", "dose_mg_per_day", "voided_at")

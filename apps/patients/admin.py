@@ -1,11 +1,12 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from apps.core.admin import AuditedHistoryAdmin
 
 from .models import Patient
 
 
 @admin.register(Patient)
-class PatientAdmin(SimpleHistoryAdmin):
+class PatientAdmin(AuditedHistoryAdmin):
     """Read-mostly admin: data entry goes through the web forms and their services."""
 
     list_display = ("patient_ref", "site", "sex", "birth_year", "voided_at")

@@ -1,17 +1,18 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from apps.core.admin import AuditedHistoryAdmin
 
 from .models import Product, ReferenceProfile
 from .services import reference_profile_make_current
 
 
 @admin.register(Product)
-class ProductAdmin(SimpleHistoryAdmin):
+class ProductAdmin(AuditedHistoryAdmin):
     list_display = ("code", "name", "route")
 
 
 @admin.register(ReferenceProfile)
-class ReferenceProfileAdmin(SimpleHistoryAdmin):
+class ReferenceProfileAdmin(AuditedHistoryAdmin):
     list_display = ("product", "label", "effective_date", "isr_incidence", "mild_moderate_share", "is_current")
     list_filter = ("product", "is_current")
     actions = ["make_current"]

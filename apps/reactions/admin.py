@@ -1,11 +1,12 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from apps.core.admin import AuditedHistoryAdmin
 
 from .models import InjectionSiteReaction
 
 
 @admin.register(InjectionSiteReaction)
-class InjectionSiteReactionAdmin(SimpleHistoryAdmin):
+class InjectionSiteReactionAdmin(AuditedHistoryAdmin):
     """Read-mostly admin: data entry and the review workflow go through the web forms and services."""
 
     list_display = ("reaction_ref", "patient", "product", "onset_date", "severity", "outcome", "status",
