@@ -42,7 +42,7 @@ def parse_args():
     parser.add_argument("--repeat", type=int, default=20, help="Requests per page (after one warm-up).")
     parser.add_argument("--report-repeat", type=int, default=3)
     parser.add_argument("--import-patients", type=int, default=None,
-                        help="Patients in the CSV import files (default: a tenth of --patients, at most 10,000).")
+                        help="Patients in the CSV import files (default: a twentieth of --patients, at most 5,000).")
     parser.add_argument("--postgres-url", default=os.environ.get("BENCH_POSTGRES_URL",
                                                                  "postgres://postgres@127.0.0.1:5432/pv_bench"))
     parser.add_argument("--results-dir", default=str(ROOT / "bench" / "results"))
@@ -363,7 +363,7 @@ def step_import(args, out):
         out["csv_import"] = {"status": "not wired: apps.imports.services.pv_csv_import is missing"}
         print("CSV import: NOT WIRED")
         return
-    patients = args.import_patients or max(1, min(10_000, args.patients // 10))
+    patients = args.import_patients or max(1, min(5_000, args.patients // 20))
     with tempfile.TemporaryDirectory() as directory:
         paths, rows = write_import_files(directory, patients, seed=args.seed + 1000)
         started = time.perf_counter()
@@ -398,8 +398,9 @@ def main():
            "targets": TARGETS}
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
-    out["db_version"] = connection.cursor().connection.server_version if args.db == "postgresql" \
-        else __import__("sqlite3").sqlite_version
+    connection.ensure_connection()
+    out["db_version"] = __import__("sqlite3").sqlite_version if args.db == "sqlite" \
+        else connection.pg_version
     step_generate(args, out)
     out["peak_rss_mb_after_generate"] = round(peak_rss_mb(), 1)
 

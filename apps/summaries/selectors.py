@@ -299,13 +299,15 @@ def duration_summary(scope, reference=None):
 def exposure_summary(scope, reference=None):
     as_of = Value(scope.as_of, output_field=DateField())
     period_days = DaysBetween(Least(Coalesce("end_date", as_of), as_of), "start_date") + 1
-    per_patient = (exposure_periods(scope).filter(patient=OuterRef("pk")).order_by().values("patient")
-                   .annotate(days=Sum(period_days)).values("days"))
-    counts = exposed_patients(scope).annotate(exposure_days=Subquery(per_patient, output_field=IntegerField())) \
-        .aggregate(n=Count("pk"),
-                   six=Count("pk", filter=Q(exposure_days__gte=SIX_MONTHS_DAYS)),
-                   twelve=Count("pk", filter=Q(exposure_days__gte=TWELVE_MONTHS_DAYS)),
-                   days=Sum("exposure_days"))
+    periods = exposure_periods(scope).filter(patient__voided_at__isnull=True)
+    if scope.site is not None:
+        periods = periods.filter(patient__site=scope.site)
+    # GROUP BY patient inside, COUNT ... FILTER outside: Django wraps the grouped query in a subquery.
+    counts = (periods.values("patient").annotate(exposure_days=Sum(period_days)).order_by()
+              .aggregate(n=Count("patient"),
+                         six=Count("patient", filter=Q(exposure_days__gte=SIX_MONTHS_DAYS)),
+                         twelve=Count("patient", filter=Q(exposure_days__gte=TWELVE_MONTHS_DAYS)),
+                         days=Sum("exposure_days")))
     n = counts["n"]
 
     def reference_share(k):

@@ -93,6 +93,8 @@ def test_a_site_scope_counts_only_that_site(cohort, product, other_site):
     scope = Scope(product, other_site, AS_OF)
     assert cells(selectors.incidence_by_site(scope), "incidence") == {"site-02": (1, 2), "All": (1, 2)}
     assert cells(selectors.symptoms_summary(scope), "reactions")["Erythema"] == (1, 1)
+    assert cells(selectors.exposure_summary(scope), "patients") == {
+        "Patients exposed": (2, 2), "Exposed ≥ 6 months": (1, 2), "Exposed ≥ 12 months": (1, 2)}
 
 
 def test_the_duration_histogram_censors_ongoing_reactions_at_the_as_of_date(cohort, product):
