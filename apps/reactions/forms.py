@@ -42,7 +42,10 @@ SECTIONS = (
 
 
 class DuplicateConfirmMixin(forms.Form):
-    sections = SECTIONS
+    @property
+    def sections(self):
+        """The sections that have fields on this form (the edit form has no 'Report' fields)."""
+        return [(title, names) for title, names in SECTIONS if any(name in self.fields for name in names)]
 
     confirm_duplicate = forms.BooleanField(
         required=False, label="I checked: this is not a duplicate",
