@@ -145,83 +145,94 @@ def _fetch(sql, params):
         return cursor.fetchall()
 
 
+def _first_isr_sql(params: ReportParams):
+    """SQL of one row per patient with a counted ISR: first onset day, and 1 if any counted ISR is severe."""
+    per_patient = (counted_reactions(params).values("patient_id")
+                   .annotate(first_onset_day=DayNumber(Min("onset_date")),  # one date conversion per patient
+                             severe=Max(Case(When(severity=Severity.SEVERE, then=Value(1)), default=Value(0),
+                                             output_field=IntegerField())))
+                   .order_by())
+    return per_patient.query.sql_with_params()
+
+
 def _per_patient_sql(params: ReportParams):
-    """SQL of one row per exposed patient: exposure days, first start day, last exposure day,
-    first counted ISR onset day (NULL when none)."""
+    """SQL of one row per exposed patient: exposure days, first start day, last exposure day, and from
+    the counted ISRs the first onset day and a severe flag (NULL when the patient has none)."""
     as_of_day = day_number(params.as_of)
     per_patient = (selected_periods(params).values("patient_id")
                    .annotate(exposure_days=Sum(_clipped_end(as_of_day) - DayNumber("start_date") + 1),
-                             first_day=Min(DayNumber("start_date")), last_day=Max(_clipped_end(as_of_day)))
+                             first_day=DayNumber(Min("start_date")), last_day=Max(_clipped_end(as_of_day)))
                    .order_by())
-    first_onsets = (counted_reactions(params).values("patient_id")
-                    .annotate(first_onset_day=Min(DayNumber("onset_date"))).order_by())
     p_sql, p_params = per_patient.query.sql_with_params()
-    r_sql, r_params = first_onsets.query.sql_with_params()
-    sql = (f"SELECT p.patient_id, p.exposure_days, p.first_day, p.last_day, r.first_onset_day "
+    r_sql, r_params = _first_isr_sql(params)
+    sql = (f"SELECT p.patient_id, p.exposure_days, p.first_day, p.last_day, r.first_onset_day, r.severe "
            f"FROM ({p_sql}) p LEFT JOIN ({r_sql}) r ON r.patient_id = p.patient_id")
     return sql, (*p_params, *r_params)
 
 
-# --- the measures ------------------------------------------------------------------------------
+# --- the measures: four grouped queries --------------------------------------------------------
 
-def exposure_totals(params: ReportParams) -> dict:
+def patient_groups(params: ReportParams) -> tuple[list, list, list]:
+    """Three groupings of the per-patient rows, computed once (a CTE used three times is materialised by
+    SQLite and PostgreSQL) in one statement:
+
+    - entries: (first exposure day, patients, exposure days, patients ≥ 6 months, ≥ 12 months);
+    - time to first ISR: (days since first exposure, first ISR seen 1/0, patients, of whom with a severe ISR);
+    - firsts: (day of the first counted ISR, patients).
+    """
     sql, sql_params = _per_patient_sql(params)
-    row = _fetch(
-        f"SELECT COUNT(*), "
-        f"COALESCE(SUM(CASE WHEN pp.exposure_days >= {SIX_MONTHS_DAYS} THEN 1 ELSE 0 END), 0), "
-        f"COALESCE(SUM(CASE WHEN pp.exposure_days >= {TWELVE_MONTHS_DAYS} THEN 1 ELSE 0 END), 0), "
-        f"COALESCE(SUM(pp.exposure_days), 0) FROM ({sql}) pp", sql_params)[0]
-    exposed, six, twelve, days = (int(value) for value in row)
-    return {"exposed_patients": exposed, "exposed_6_months": six, "exposed_12_months": twelve, "exposure_days": days}
+    rows = _fetch(
+        f"WITH pp AS ({sql}) "
+        "SELECT 'e', pp.first_day, 0, COUNT(*), SUM(pp.exposure_days), "
+        f"SUM(CASE WHEN pp.exposure_days >= {SIX_MONTHS_DAYS} THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN pp.exposure_days >= {TWELVE_MONTHS_DAYS} THEN 1 ELSE 0 END) "
+        "FROM pp GROUP BY pp.first_day "
+        "UNION ALL SELECT 't', tt.t, tt.event, COUNT(*), SUM(tt.severe), 0, 0 FROM (SELECT "
+        "CASE WHEN pp.first_onset_day IS NULL THEN pp.last_day - pp.first_day + 1 "
+        "ELSE pp.first_onset_day - pp.first_day + 1 END AS t, "
+        "CASE WHEN pp.first_onset_day IS NULL THEN 0 ELSE 1 END AS event, "
+        "COALESCE(pp.severe, 0) AS severe FROM pp) tt GROUP BY tt.t, tt.event "
+        "UNION ALL SELECT 'f', pp.first_onset_day, 0, COUNT(*), 0, 0, 0 FROM pp "
+        "WHERE pp.first_onset_day IS NOT NULL GROUP BY pp.first_onset_day", sql_params)
+    entries, ttf, firsts = [], [], []
+    for kind, key, event, count, a, b, c in rows:
+        if kind == "e":
+            entries.append((int(key), int(count), int(a), int(b), int(c)))
+        elif kind == "t":
+            ttf.append((int(key), int(event), int(count), int(a)))
+        else:
+            firsts.append((int(key), int(count)))
+    return sorted(entries), sorted(ttf), sorted(firsts)
 
 
-def reaction_totals(params: ReportParams) -> dict:
-    totals = counted_reactions(params).aggregate(
-        events=Count("id"), patients=Count("patient_id", distinct=True),
-        severe_patients=Count("patient_id", distinct=True, filter=Q(severity=Severity.SEVERE)))
-    return {"isr_events": totals["events"], "patients_with_isr": totals["patients"],
-            "severe_patients": totals["severe_patients"]}
-
-
-def duration_groups(params: ReportParams) -> list[tuple[int, int, int]]:
-    """(duration days, resolved 1/0, number of reactions), one row per distinct pair."""
+def reaction_groups(params: ReportParams) -> list[tuple[int, int, str, int]]:
+    """(duration days, resolved 1/0, severity, reactions): durations, events and severities in one pass."""
     as_of_day = day_number(params.as_of)
     resolved = Q(resolution_date__isnull=False, resolution_date__lte=params.as_of)
     rows = (counted_reactions(params)
+            # Resolved after D counts as ongoing: censored at D, i.e. min(resolution, D) − onset + 1 either way.
             .annotate(resolved=Case(When(resolved, then=Value(1)), default=Value(0), output_field=IntegerField()),
-                      duration=Case(When(resolved, then=DayNumber("resolution_date") - DayNumber("onset_date") + 1),
-                                    default=Value(as_of_day) - DayNumber("onset_date") + 1,
-                                    output_field=IntegerField()))
-            .values("duration", "resolved").annotate(n=Count("id")).order_by("duration", "resolved")
-            .values_list("duration", "resolved", "n"))
-    return [(int(d), int(e), int(n)) for d, e, n in rows]
+                      duration=Least(Coalesce(DayNumber("resolution_date"), Value(as_of_day)), Value(as_of_day),
+                                     output_field=IntegerField()) - DayNumber("onset_date") + 1)
+            .values("duration", "resolved", "severity").annotate(n=Count("id"))
+            .order_by("duration", "resolved", "severity")
+            .values_list("duration", "resolved", "severity", "n"))
+    return [(int(d), int(e), severity, int(n)) for d, e, severity, n in rows]
 
 
-def time_to_first_isr_groups(params: ReportParams) -> list[tuple[int, int, int]]:
-    """(days since first exposure, first ISR seen 1/0, number of patients)."""
-    sql, sql_params = _per_patient_sql(params)
-    rows = _fetch(
-        "SELECT t, event, COUNT(*) FROM (SELECT "
-        "CASE WHEN pp.first_onset_day IS NULL THEN pp.last_day - pp.first_day + 1 "
-        "ELSE pp.first_onset_day - pp.first_day + 1 END AS t, "
-        "CASE WHEN pp.first_onset_day IS NULL THEN 0 ELSE 1 END AS event "
-        f"FROM ({sql}) pp) tt GROUP BY t, event ORDER BY t, event", sql_params)
-    return [(int(t), int(e), int(n)) for t, e, n in rows]
+def duration_groups(groups) -> list[tuple[int, int, int]]:
+    """(duration, resolved, reactions) from reaction_groups, severities merged."""
+    merged = {}
+    for duration, resolved, _, count in groups:
+        merged[(duration, resolved)] = merged.get((duration, resolved), 0) + count
+    return [(d, e, n) for (d, e), n in sorted(merged.items())]
 
 
-def entry_and_first_isr_days(params: ReportParams) -> tuple[list, list]:
-    """Patients by day of first exposure, and by day of first counted ISR: [(day number, count)]."""
-    sql, sql_params = _per_patient_sql(params)
-    entries = _fetch(f"SELECT pp.first_day, COUNT(*) FROM ({sql}) pp GROUP BY pp.first_day ORDER BY 1", sql_params)
-    firsts = _fetch(f"SELECT pp.first_onset_day, COUNT(*) FROM ({sql}) pp WHERE pp.first_onset_day IS NOT NULL "
-                    f"GROUP BY pp.first_onset_day ORDER BY 1", sql_params)
-    return [(int(d), int(n)) for d, n in entries], [(int(d), int(n)) for d, n in firsts]
-
-
-def severity_counts(params: ReportParams) -> dict:
-    rows = counted_reactions(params).values("severity").annotate(n=Count("id")).values_list("severity", "n")
-    counts = dict(rows)
-    return {code: counts.get(code, 0) for code in Severity.values}
+def severity_counts(groups) -> dict:
+    counts = {code: 0 for code in Severity.values}
+    for _, _, severity, count in groups:
+        counts[severity] = counts.get(severity, 0) + count
+    return counts
 
 
 def data_fingerprint(params: ReportParams) -> tuple[str, dict]:
@@ -299,23 +310,21 @@ def isr_profile(params: ReportParams) -> tuple[dict, dict, dict]:
         clock = now
 
     profile = params.reference_profile
-    exposure = exposure_totals(params)
-    lap("exposure_sql")
-    reactions = reaction_totals(params)
+    entries_full, ttf_full, firsts = patient_groups(params)
+    lap("patients_sql")
+    reactions = reaction_groups(params)
     lap("reactions_sql")
-    durations = duration_groups(params)
-    lap("durations_sql")
-    ttf = time_to_first_isr_groups(params)
-    lap("time_to_first_isr_sql")
-    entries, firsts = entry_and_first_isr_days(params)
-    lap("monthly_sql")
-    severities = severity_counts(params)
-    lap("severity_sql")
 
-    exposed = exposure["exposed_patients"]
-    patient_years = exposure["exposure_days"] / DAYS_PER_YEAR
-    events, with_isr = reactions["isr_events"], reactions["patients_with_isr"]
-    mild_moderate = with_isr - reactions["severe_patients"]
+    durations = duration_groups(reactions)
+    severities = severity_counts(reactions)
+    ttf = [(t, e, n) for t, e, n, _ in ttf_full]
+    entries = [(day, n) for day, n, _, _, _ in entries_full]
+    exposed = sum(n for _, n, _, _, _ in entries_full)
+    exposure_days = sum(days for _, _, days, _, _ in entries_full)
+    patient_years = exposure_days / DAYS_PER_YEAR
+    events = sum(n for _, _, _, n in reactions)
+    with_isr = sum(n for _, e, n, _ in ttf_full if e)
+    mild_moderate = with_isr - sum(severe for _, _, _, severe in ttf_full)
     ref_incidence = _to_float(profile.isr_incidence)
     ref_mild = _to_float(profile.mild_moderate_share)
     ref_range = ([profile.duration_min_days, profile.duration_max_days]
@@ -340,8 +349,8 @@ def isr_profile(params: ReportParams) -> tuple[dict, dict, dict]:
         "reference_mild_moderate_share": ref_mild,
         "reference_source": profile.source_citation,
         "exposed_patients": exposed,
-        "exposed_6_months": exposure["exposed_6_months"],
-        "exposed_12_months": exposure["exposed_12_months"],
+        "exposed_6_months": sum(six for _, _, _, six, _ in entries_full),
+        "exposed_12_months": sum(twelve for _, _, _, _, twelve in entries_full),
         "exposure_patient_years": patient_years,
         "isr_events": events,
         "patients_with_isr": with_isr,
