@@ -140,12 +140,19 @@ def floor_sql(vendor, product_id, as_of):
         clipped_end = f"LEAST(COALESCE(e.end_date, DATE {d}), DATE {d})"
     symptoms = ", ".join(f"SUM(CASE WHEN r.symptoms LIKE '%,{code},%' THEN 1 ELSE 0 END)"
                          for code in ("erythema", "bruising", "inflammation", "pain", "swelling", "pruritus", "other"))
+    severities = ", ".join(f"SUM(CASE WHEN r.severity = '{level}' THEN 1 ELSE 0 END)"
+                           for level in ("mild", "moderate", "severe"))
+    grades = ", ".join(f"SUM(CASE WHEN r.ctcae_grade = {grade} THEN 1 ELSE 0 END)" for grade in range(1, 6)) \
+        + ", SUM(CASE WHEN r.ctcae_grade IS NULL THEN 1 ELSE 0 END)"
     queries = {
         "incidence-by-site": f"SELECT site_id, COUNT(*), SUM(CASE WHEN {is_true} THEN 1 ELSE 0 END) FROM ({cohort}) c GROUP BY site_id",
         "incidence-by-month": f"SELECT {month}, COUNT(*), SUM(CASE WHEN {is_true} THEN 1 ELSE 0 END) FROM ({first}) c GROUP BY 1",
         "incidence-by-dose": f"SELECT first_dose, COUNT(*), SUM(CASE WHEN {is_true} THEN 1 ELSE 0 END) FROM ({first}) c GROUP BY 1",
-        "severity": f"SELECT r.severity, COUNT(*), COUNT(DISTINCT r.patient_id) {reactions} GROUP BY r.severity",
-        "ctcae-grade": f"SELECT r.ctcae_grade, COUNT(*) {reactions} GROUP BY r.ctcae_grade",
+        # One pass with conditional aggregates: faster than GROUP BY severity here (no sort of a million rows).
+        "severity": f"""SELECT COUNT(*), {severities}, COUNT(DISTINCT r.patient_id),
+                COUNT(DISTINCT CASE WHEN r.severity IN ('moderate', 'severe') THEN r.patient_id END),
+                COUNT(DISTINCT CASE WHEN r.severity = 'severe' THEN r.patient_id END) {reactions}""",
+        "ctcae-grade": f"SELECT COUNT(*), {grades} {reactions}",
         "symptoms": f"SELECT COUNT(*), {symptoms} {reactions}",
         "duration": f"""SELECT SUM(CASE WHEN {resolved} AND {duration} < 14 THEN 1 ELSE 0 END),
                 SUM(CASE WHEN {resolved} AND {duration} BETWEEN 14 AND 28 THEN 1 ELSE 0 END),

@@ -110,6 +110,15 @@ def awaiting_review(scope):
     return reactions.select_related("patient__site", "product").order_by("onset_date", "reaction_ref")
 
 
+def review_queue(scope, stamp=None):
+    """(oldest submitted reactions, how many): a sort and count over many rows, so cached per data stamp."""
+    def compute():
+        queue = awaiting_review(scope)
+        return list(queue[:AWAITING_REVIEW_SHOWN]), queue.count()
+
+    return cached("dashboard-queue", scope, compute, AWAITING_REVIEW_SHOWN, stamp=stamp)
+
+
 def first_of_month(day, months_back=0):
     month_index = day.year * 12 + day.month - 1 - months_back
     return date(month_index // 12, month_index % 12 + 1, 1)

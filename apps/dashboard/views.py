@@ -50,12 +50,12 @@ def home(request):
         scope = selectors.user_scope(request.user, product)
         stamp = data_stamp()
         figures = selectors.key_figures(scope, reference, stamp)
-        queue = selectors.awaiting_review(scope)
+        awaiting, awaiting_count = selectors.review_queue(scope, stamp=stamp)
         scheduled = selectors.latest_scheduled_report(product) if can_run_reports(request.user) else None
         context.update(
             scope=scope, reference=reference, figures=figures, figure_rows=figure_rows(figures, reference),
             figures_report_url=selectors.report_url(figures.report),
-            awaiting=list(queue[:selectors.AWAITING_REVIEW_SHOWN]), awaiting_count=queue.count(),
+            awaiting=awaiting, awaiting_count=awaiting_count,
             scheduled_report=scheduled, scheduled_report_url=selectors.report_url(scheduled),
             onsets=charts.monthly_bars(selectors.monthly_onset_series(scope, stamp=stamp)),
         )
