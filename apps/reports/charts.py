@@ -130,7 +130,9 @@ def duration_km(curve, max_days, reference_range):
     title = "ISR duration (Kaplan–Meier: share still ongoing)"
     if not curve and not max_days:
         return empty(title)
-    x_max = max(max_days, (reference_range or [0, 0])[1] + 7, 1)
+    # Up to a little past the last event (and the reference range): long censored tails add nothing.
+    last_event = curve[-1][0] if curve else max_days
+    x_max = max(min(max_days, int(last_event * 1.2) + 1), (reference_range or [0, 0])[1] + 7, 1)
     plot = Plot(title, x_max)
     if reference_range:
         low, high = reference_range
@@ -150,6 +152,8 @@ def time_to_first_isr(curve, max_days):
     title = "Time to first ISR (cumulative share of patients)"
     if not max_days:
         return empty(title)
+    last_event = curve[-1][0] if curve else max_days
+    max_days = max(min(max_days, int(last_event * 1.2) + 1), 1)
     plot = Plot(title, max_days)
     plot.axes(_day_ticks(max_days), _share_ticks(), "Days since first exposure", "Patients with a first ISR")
     plot.polyline(_steps(curve, max_days, transform=lambda s: 1 - s))
@@ -163,6 +167,8 @@ SEVERITY_COLORS = {"mild": "#0dcaf0", "moderate": "#ffc107", "severe": "#dc3545"
 
 def severity_distribution(counts):
     title = "Severity of counted reactions"
+    order = list(SEVERITY_COLORS)  # mild, moderate, severe (jsonb does not keep the stored order)
+    counts = dict(sorted(counts.items(), key=lambda item: order.index(item[0]) if item[0] in order else len(order)))
     total = sum(counts.values())
     if not total:
         return empty(title, "No reactions counted.")

@@ -513,7 +513,8 @@ def report_export(report: AggregateReport) -> dict:
         "code_version": report.code_version, "timings": report.timings,
         "requested_at": report.requested_at.isoformat(),
         "finished_at": report.finished_at and report.finished_at.isoformat(),
-        "results": report.results, "verdicts": report.details["verdicts"], "alerts": report.alerts,
+        "results": {key: report.results[key] for key in RESULT_KEYS}, "verdicts": report.details["verdicts"],
+        "alerts": report.alerts,
         "series": {key: report.details[key] for key in ("monthly_incidence", "duration_km", "time_to_first_isr_km",
                                                         "severity_counts")},
     }
@@ -524,7 +525,8 @@ def report_csv_rows(report: AggregateReport) -> list[list]:
     rows = [["section", "key", "value", "ci95_low", "ci95_high"]]
     for key, value in report_parameters(report).items():
         rows.append(["parameter", key, value, "", ""])
-    for key, value in report.results.items():
+    for key in RESULT_KEYS:
+        value = report.results[key]
         if key.endswith("_ci95") or key == "reference_duration_days":
             low, high = value if value else ("", "")
             rows.append(["result", key, "", low, high])

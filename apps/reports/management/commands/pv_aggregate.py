@@ -71,7 +71,7 @@ class Command(BaseCommand):
         if report.status == ReportStatus.FAILED:
             raise CommandError(f"Report #{report.pk} failed: {report.error}")
         if report.status == ReportStatus.DONE:
-            results = report.results
+            results = {key: report.results[key] for key in selectors.RESULT_KEYS}  # jsonb does not keep key order
         else:  # another worker is computing the same request right now: compute without storing
             results, _, _ = selectors.isr_profile(selectors.ReportParams.of_report(report))
         self._print(results, options["json"])
