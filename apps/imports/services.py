@@ -2,11 +2,12 @@
 
 Every row goes through the model's `full_clean()`, i.e. the rules the forms apply, with
 the patient's exposure periods passed in (`known_siblings` / `known_exposures`) so that
-validating a row needs no query. Files are streamed in batches: each batch costs a few
-preloading queries and one bulk write (with history rows). All batches run inside one
-transaction, so later rows and files see earlier ones (an exposure's new patient, an
-overlap with a period earlier in the same file), and the transaction is rolled back if
-any row is refused or on a dry run: all or nothing.
+validating a row needs no query (validation.RowChecker: the same checks, each field value
+checked once). Files are streamed in batches: each batch costs a few preloading queries and
+one bulk write with history rows (writing.ModelWriter: COPY on PostgreSQL). All batches run
+inside one transaction, so later rows and files see earlier ones (an exposure's new
+patient, an overlap with a period earlier in the same file), and the transaction is rolled
+back if any row is refused or on a dry run: all or nothing.
 """
 import copy
 from collections import defaultdict
@@ -15,8 +16,8 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import DatabaseError, transaction
+from django.db.models.base import ModelState
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from apps.accounts.models import Site
 from apps.accounts.roles import can_enter_data
@@ -28,6 +29,8 @@ from apps.reactions.choices import Status
 from apps.reactions.models import LATE_ONSET_DAYS, InjectionSiteReaction
 
 from .parsing import CsvSource, FileSpec, Problem, RowValues
+from .validation import RowChecker
+from .writing import ModelWriter
 
 CHANGE_REASON = "CSV import"
 BATCH_SIZE = 2000
@@ -149,6 +152,7 @@ class _Run:
         self.products = {product.code: product for product in Product.objects.all()}
         self.sites = {}
         self.refused_patients = defaultdict(list)  # patient_ref -> [(site code, "file:line")]
+        self.writers = {}
 
     # Sites and patients -------------------------------------------------------------------
 
@@ -220,13 +224,12 @@ class _Run:
 
     def write(self, model, created, updated, fields):
         """Bulk-write a batch with one history row per record, marked as coming from the import."""
-        history = dict(default_user=self.actor, default_change_reason=CHANGE_REASON)
-        if created:
-            bulk_create_with_history(created, model, batch_size=BATCH_SIZE, **history)
-        if updated:
-            for instance in updated:
-                instance.updated_at = self.now
-            bulk_update_with_history(updated, model, fields=[*fields, "updated_at"], batch_size=BATCH_SIZE, **history)
+        writer = self.writers.get(model)
+        if writer is None:
+            writer = self.writers[model] = ModelWriter(model, now=self.now, user=self.actor,
+                                                       change_reason=CHANGE_REASON)
+        writer.create(created)
+        writer.update(updated, fields)
 
 
 class _FileImporter:
@@ -237,6 +240,8 @@ class _FileImporter:
         self.source = source
         self.counts = run.result.files.setdefault(source.spec.kind, FileCounts(source.name))
         self.seen = {}  # the row key -> first line, to refuse a record given twice in the file
+        # Relations are found by the importer (and reported under its own columns), not by full_clean().
+        self.checker = RowChecker(self.MODEL, exclude=self.FOUND_RELATIONS)
 
     def execute(self):
         for batch in _batched(self.source.rows(self.run.result.errors), BATCH_SIZE):
@@ -260,17 +265,35 @@ class _FileImporter:
             for message in messages:
                 self.run.result.errors.append(self.source.problem(line, field_name, message))
 
-    def validate(self, line, instance, exclude):
-        """Run the model's full_clean(); uniqueness is settled by the importer's own matching."""
-        try:
-            instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
-        except ValidationError as exc:
-            self.refuse(line, _messages_by_column(instance, exc))
+    def validate(self, line, instance):
+        """Run the model's full_clean() but uniqueness, which the importer's own matching settles."""
+        errors = self.checker.errors(instance)
+        if errors:
+            self.refuse(line, _messages_by_column(instance, ValidationError(errors)))
             return False
         return True
 
     def unchanged(self, instance, values):
         return all(_same(getattr(instance, name), value) for name, value in values.items())
+
+
+class _Blank:
+    """New unsaved instances cloned from one prototype: Model(**kwargs) costs more than a row's checks."""
+
+    def __init__(self, model, **constants):
+        self.prototype = model(**constants)
+        self.callable_defaults = [(field.attname, field.get_default) for field in model._meta.concrete_fields
+                                  if field.has_default() and callable(field.default)]
+
+    def new(self, **values):
+        """An instance as model(**constants, **values) would give, for plain (attname) values."""
+        instance = self.prototype.__class__.__new__(self.prototype.__class__)
+        instance.__dict__ = self.prototype.__dict__.copy()
+        instance._state = ModelState()
+        for attname, default in self.callable_defaults:
+            instance.__dict__[attname] = default()
+        instance.__dict__.update(values)
+        return instance
 
 
 def _same(current, new):
@@ -296,7 +319,13 @@ def _messages_by_column(instance, exc):
 
 
 class PatientImporter(_FileImporter):
+    MODEL = Patient
+    FOUND_RELATIONS = ("site",)
     FIELDS = ("sex", "birth_year")
+
+    def __init__(self, run, source):
+        super().__init__(run, source)
+        self.blank = _Blank(Patient)
 
     def import_batch(self, batch):
         parsed = []
@@ -333,10 +362,13 @@ class PatientImporter(_FileImporter):
                 self._refused(line, {"patient_ref": [f"patient {ref!r} is voided; the import cannot change it"]},
                               site_code, ref)
                 continue
-            candidate = copy.copy(current) if current is not None else Patient(site=site, patient_ref=ref)
-            for name, value in data.items():
-                setattr(candidate, name, value)
-            if not self.validate(line, candidate, exclude=("site",)):
+            if current is not None:
+                candidate = copy.copy(current)
+                for name, value in data.items():
+                    setattr(candidate, name, value)
+            else:
+                candidate = self.blank.new(site_id=site.pk, patient_ref=ref, **data)
+            if not self.validate(line, candidate):
                 self.run.refused_patients[ref].append((site_code, self.where(line)))
                 continue
             (updated if current is not None else created).append(candidate)
@@ -351,7 +383,13 @@ class PatientImporter(_FileImporter):
 
 
 class ExposureImporter(_FileImporter):
+    MODEL = ExposurePeriod
+    FOUND_RELATIONS = ("patient", "product")
     FIELDS = ("end_date", "dose_mg_per_day", "route", "lot_number")
+
+    def __init__(self, run, source):
+        super().__init__(run, source)
+        self.blank = _Blank(ExposurePeriod)
 
     def import_batch(self, batch):
         by_ref = self.run.patients_by_ref(batch)
@@ -390,12 +428,12 @@ class ExposureImporter(_FileImporter):
                 continue
             if current is not None:
                 candidate = copy.copy(current)
+                for name, value in data.items():
+                    setattr(candidate, name, value)
             else:
-                candidate = ExposurePeriod(patient=patient, product=product, start_date=start)
-            for name, value in data.items():
-                setattr(candidate, name, value)
+                candidate = self.blank.new(patient_id=patient.pk, product_id=product.pk, start_date=start, **data)
             candidate.known_siblings = [period for period in group if period is not current]
-            if not self.validate(line, candidate, exclude=("patient", "product")):
+            if not self.validate(line, candidate):
                 continue
             if current is not None:
                 group[group.index(current)] = candidate
@@ -409,6 +447,8 @@ class ExposureImporter(_FileImporter):
 
 
 class ReactionImporter(_FileImporter):
+    MODEL = InjectionSiteReaction
+    FOUND_RELATIONS = ("patient", "product", "reporter")
     FIELDS = ("onset_date", "resolution_date", "severity", "ctcae_grade", "symptoms", "seriousness", "outcome")
     DERIVED_FIELDS = ("late_onset_flag", "duplicate_confirmed", "version")
 
@@ -416,6 +456,7 @@ class ReactionImporter(_FileImporter):
         super().__init__(run, source)
         present = tuple(name for name in REACTION_OPTIONAL_FIELDS if name in source.columns)
         self.update_fields = (*self.FIELDS, *present, *self.DERIVED_FIELDS)
+        self.blank = _Blank(InjectionSiteReaction, status=Status.SUBMITTED, reporter=run.actor)
 
     def import_batch(self, batch):
         by_ref = self.run.patients_by_ref(batch)
@@ -474,13 +515,12 @@ class ReactionImporter(_FileImporter):
                     continue
                 candidate = copy.copy(current)
                 candidate.version += 1
+                for name, value in data.items():
+                    setattr(candidate, name, value)
             else:
-                candidate = InjectionSiteReaction(reaction_ref=ref, patient=patient, product=product,
-                                                  status=Status.SUBMITTED, reporter=self.run.actor)
-            for name, value in data.items():
-                setattr(candidate, name, value)
+                candidate = self.blank.new(reaction_ref=ref, patient_id=patient.pk, product_id=product.pk, **data)
             candidate.known_exposures = exposures[(patient.pk, product.pk)]
-            if not self.validate(line, candidate, exclude=("patient", "product", "reporter")):
+            if not self.validate(line, candidate):
                 continue
             key = (patient.pk, product.pk, candidate.onset_date)
             if current is None or current.onset_date != candidate.onset_date:

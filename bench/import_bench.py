@@ -1,0 +1,216 @@
+#!/usr/bin/env python
+"""CSV import benchmark (issue 5: >= 20,000 reaction rows/s on PostgreSQL), on a fresh database of its own.
+
+    python bench/import_bench.py --db postgresql --patients 10000
+    python bench/import_bench.py --db sqlite --patients 2000
+
+Writes patients, exposures and reactions CSV files (the demo cohort generator, about ten
+reactions per patient) to a temp dir, then times, on an empty database:
+  1. patients + exposures in one import, 2. the reactions file alone (the target's figure),
+  3. a re-import of all three files (every row unchanged), 4. a dry run of the reactions.
+Each import validates every row and writes history; the floor beside it is measured in the
+same run: the raw load of the same CSV rows into scratch tables with no validation (COPY on
+PostgreSQL, executemany on SQLite). The ratio import time / floor time says what the
+validation and history cost. `--json FILE` also writes the figures as JSON.
+"""
+import argparse
+import csv
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+TARGET_REACTION_ROWS_PER_SECOND = 20_000
+KINDS = ("patients", "exposures", "reactions")
+HEADERS = {
+    "patients": ["patient_ref", "site", "sex", "birth_year"],
+    "exposures": ["patient_ref", "product_code", "start_date", "end_date", "dose_mg_per_day", "route", "lot_number",
+                  "site"],
+    "reactions": ["reaction_ref", "patient_ref", "product_code", "onset_date", "resolution_date", "severity",
+                  "ctcae_grade", "symptoms", "seriousness", "outcome", "injection_site", "diameter_mm", "site"],
+}
+# Scratch tables of the floor: the CSV columns with their SQL types, no constraint, no index.
+SCRATCH_TYPES = {
+    "patient_ref": "varchar(50)", "site": "varchar(50)", "sex": "varchar(10)", "birth_year": "integer",
+    "product_code": "varchar(50)", "start_date": "date", "end_date": "date", "dose_mg_per_day": "numeric(8,2)",
+    "route": "varchar(20)", "lot_number": "varchar(50)", "reaction_ref": "varchar(50)", "onset_date": "date",
+    "resolution_date": "date", "severity": "varchar(10)", "ctcae_grade": "integer", "symptoms": "varchar(255)",
+    "seriousness": "varchar(255)", "outcome": "varchar(30)", "injection_site": "varchar(20)",
+    "diameter_mm": "integer",
+}
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), required=True)
+    parser.add_argument("--patients", type=int, default=10_000, help="Patients in the files (~10 reactions each).")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--postgres-url", default=os.environ.get(
+        "BENCH_IMPORT_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/pv_bench_import"),
+        help="Dropped and re-created: its name must contain 'bench'.")
+    parser.add_argument("--json", metavar="FILE", help="Also write the figures to this JSON file.")
+    return parser.parse_args()
+
+
+def configure_environment(args):
+    """A fresh database for this run only; never the dev or test database."""
+    os.environ.update(DEBUG="false", SECRET_KEY="bench-only-secret-key", ALLOWED_HOSTS="testserver",
+                      SECURE_SSL_REDIRECT="false", LOG_LEVEL="WARNING", DJANGO_SETTINGS_MODULE="pv_tracker.settings")
+    var_dir = Path(os.environ.get("PV_VAR_DIR", ROOT / "var")) / "bench-import" / args.db
+    var_dir.mkdir(parents=True, exist_ok=True)
+    os.environ["PV_VAR_DIR"] = str(var_dir)
+    os.environ.pop("CELERY_BROKER_URL", None)
+    if args.db == "sqlite":
+        os.environ.pop("DATABASE_URL", None)
+        for suffix in ("", "-wal", "-shm"):
+            (var_dir / f"db.sqlite3{suffix}").unlink(missing_ok=True)
+        return
+    from urllib.parse import urlparse
+
+    import psycopg
+
+    url = urlparse(args.postgres_url)
+    name = url.path.lstrip("/")
+    if "bench" not in name:
+        sys.exit(f"Refusing to drop {name!r}: the database name must contain 'bench'.")
+    admin = url._replace(path="/postgres").geturl()
+    try:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as exc:
+        sys.exit(f"PostgreSQL is not reachable at {admin}: {exc}")
+    os.environ["DATABASE_URL"] = args.postgres_url
+
+
+def write_files(directory, patients, seed):
+    """The demo cohort as import files; returns ({kind: path}, {kind: data rows})."""
+    from apps.core.models import today
+    from apps.demo.generator import cohort_chunks
+
+    paths = {kind: Path(directory) / f"{kind}.csv" for kind in KINDS}
+    counts = dict.fromkeys(KINDS, 0)
+    files = {kind: open(path, "w", newline="", encoding="utf-8") for kind, path in paths.items()}
+    try:
+        writers = {kind: csv.writer(file) for kind, file in files.items()}
+        for kind, writer in writers.items():
+            writer.writerow(HEADERS[kind])
+        refs = {}
+        for chunk in cohort_chunks(patients=patients, seed=seed, sites=10, today=today()):
+            for index, site, ref, sex, birth_year in chunk.patients:
+                refs[index] = (ref, site)
+                writers["patients"].writerow([ref, site, sex, birth_year])
+            for index, start, end, dose, lot in chunk.periods:
+                ref, site = refs[index]
+                writers["exposures"].writerow([ref, "anakinra", start, end or "", dose, "subcutaneous", lot, site])
+            for (index, reaction_ref, onset, resolution, severity, grade, symptoms, seriousness, outcome, _action,
+                 _causality, injection_site, diameter, _qualification, _status) in chunk.reactions:
+                ref, site = refs[index]
+                writers["reactions"].writerow([
+                    reaction_ref, ref, "anakinra", onset, resolution or "", severity, grade or "",
+                    ";".join(symptoms), ";".join(seriousness), outcome, injection_site, diameter or "", site])
+            counts["patients"] += len(chunk.patients)
+            counts["exposures"] += len(chunk.periods)
+            counts["reactions"] += len(chunk.reactions)
+    finally:
+        for file in files.values():
+            file.close()
+    return paths, counts
+
+
+def floor_seconds(paths):
+    """Seconds to load the CSV rows raw into scratch tables, in one transaction rolled back after."""
+    from django.db import connection, transaction
+
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        for kind, path in paths.items():
+            table = f"bench_scratch_{kind}"
+            columns = HEADERS[kind]
+            cursor.execute(f"CREATE TEMP TABLE {table} ({', '.join(f'{c} {SCRATCH_TYPES[c]}' for c in columns)})")
+            with open(path, newline="", encoding="utf-8") as file:
+                if connection.vendor == "postgresql":
+                    with cursor.copy(f"COPY {table} FROM STDIN WITH (FORMAT csv, HEADER true)") as copy:
+                        while data := file.read(1 << 20):
+                            copy.write(data)
+                else:
+                    reader = csv.reader(file)
+                    next(reader)
+                    placeholders = ", ".join(["%s"] * len(columns))
+                    cursor.executemany(f"INSERT INTO {table} VALUES ({placeholders})",
+                                       ([cell or None for cell in row] for row in reader))
+        seconds = time.perf_counter() - started
+        transaction.set_rollback(True)
+    return seconds
+
+
+def timed_import(**kwargs):
+    from apps.imports.services import pv_csv_import
+
+    started, cpu = time.perf_counter(), time.process_time()
+    result = pv_csv_import(**kwargs)
+    seconds = time.perf_counter() - started
+    print(f"    ({', '.join(kwargs)}: {seconds:.2f} s, of which {time.process_time() - cpu:.2f} s CPU in this process)")
+    if not result.ok:
+        sys.exit("The import was refused:\n" + "\n".join(str(problem) for problem in result.errors[:10]))
+    return seconds, result
+
+
+def main():
+    args = parse_args()
+    configure_environment(args)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    out = {"db": connection.vendor, "patients": args.patients, "seed": args.seed,
+           "target_reaction_rows_per_second_postgresql": TARGET_REACTION_ROWS_PER_SECOND}
+    with tempfile.TemporaryDirectory() as directory:
+        paths, counts = write_files(directory, args.patients, args.seed)
+        out["rows"] = counts
+        floor = floor_seconds(paths)
+        floor_reactions = floor_seconds({"reactions": paths["reactions"]})
+        base, _ = timed_import(patients=paths["patients"], exposures=paths["exposures"])
+        reactions, result = timed_import(reactions=paths["reactions"])
+        again, _ = timed_import(**paths)
+        dry, _ = timed_import(reactions=paths["reactions"], dry_run=True)
+    total = sum(counts.values())
+    steps = {
+        "patients + exposures": (counts["patients"] + counts["exposures"], base, None),
+        "reactions (new)": (counts["reactions"], reactions, floor_reactions),
+        "all three, re-import (unchanged)": (total, again, floor),
+        "reactions, dry run (unchanged)": (counts["reactions"], dry, floor_reactions),
+    }
+    print(f"[{connection.vendor}] {counts['patients']:,} patients, {counts['exposures']:,} exposures, "
+          f"{counts['reactions']:,} reactions; raw load of all rows {floor:.2f} s = {total / floor:,.0f} rows/s")
+    out["floor_all_rows_per_second"] = round(total / floor)
+    out["steps"] = {}
+    for label, (rows, seconds, floor_for) in steps.items():
+        line = f"  {label:34s} {rows:>9,} rows in {seconds:6.2f} s = {rows / seconds:>9,.0f} rows/s"
+        step = {"rows": rows, "seconds": round(seconds, 3), "rows_per_second": round(rows / seconds)}
+        if floor_for:
+            line += f"   x{seconds / floor_for:.1f} the raw load ({rows / floor_for:,.0f} rows/s)"
+            step["ratio_to_raw_load"] = round(seconds / floor_for, 2)
+        print(line)
+        out["steps"][label] = step
+    rate = counts["reactions"] / reactions
+    out["reaction_rows_per_second"] = round(rate)
+    out["flagged_late_onset"] = result.files["reactions"].flagged
+    if connection.vendor == "postgresql":
+        verdict = "meets" if rate >= TARGET_REACTION_ROWS_PER_SECOND else "MISSES"
+        print(f"  new reactions: {rate:,.0f} rows/s {verdict} the target of {TARGET_REACTION_ROWS_PER_SECOND:,}")
+        out["within_target"] = rate >= TARGET_REACTION_ROWS_PER_SECOND
+    if args.json:
+        Path(args.json).write_text(json.dumps(out, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
