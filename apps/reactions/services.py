@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from apps.accounts.roles import can_enter_data, is_reviewer
 from apps.core.services import check_not_voided, check_site_access, record_void, validated_save
+from apps.patients.models import Patient
 
 from .choices import Status
 from .models import InjectionSiteReaction
@@ -31,6 +32,10 @@ def probable_duplicates(reaction: InjectionSiteReaction):
 
 
 def _check_duplicates(reaction, confirm_duplicate):
+    # Lock the patient row first: two concurrent saves of the same event would otherwise both
+    # find no duplicate (READ COMMITTED) and both be stored unconfirmed. SQLite's IMMEDIATE
+    # transactions already serialise writers; there select_for_update is a no-op.
+    list(Patient.objects.select_for_update().filter(pk=reaction.patient_id).values_list("pk", flat=True))
     duplicates = list(probable_duplicates(reaction).values_list("reaction_ref", flat=True)[:5])
     if duplicates and not confirm_duplicate:
         raise ValidationError({"onset_date": ValidationError(
