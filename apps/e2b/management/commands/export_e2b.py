@@ -2,6 +2,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from apps.e2b.services import ExportInvalid, ExportRefused, e2b_export
 from apps.reactions.models import InjectionSiteReaction
@@ -20,12 +21,23 @@ class Command(BaseCommand):
         found = {r.reaction_ref: r for r in InjectionSiteReaction.objects.filter(reaction_ref__in=refs)}
         unknown = [ref for ref in refs if ref not in found]
         if unknown:
-            raise CommandError(f"No reaction with reference {', '.join(unknown)}; no file written.")
+            raise CommandError(f"--reaction-ref: No reaction with reference {', '.join(unknown)}; no file written.")
         out_path = Path(out)
         if not out_path.parent.is_dir():
-            raise CommandError(f"The folder {out_path.parent} does not exist; no file written.")
+            raise CommandError(f"--out: The folder {out_path.parent} does not exist; no file written.")
+        if out_path.is_dir():
+            raise CommandError(f"--out: {out_path} is a folder; give a file name. No file written.")
+        tmp_path = out_path.with_name(out_path.name + ".part")
         try:
-            result = e2b_export(reactions=[found[ref] for ref in refs], actor=None)
+            # The export records are kept only if the file is written: a failed write leaves no "sent" version.
+            with transaction.atomic():
+                result = e2b_export(reactions=[found[ref] for ref in refs], actor=None)
+                tmp_path.write_bytes(result.xml)
+                tmp_path.replace(out_path)
+        except OSError as exc:
+            if tmp_path.is_file():
+                tmp_path.unlink()
+            raise CommandError(f"--out: cannot write {out_path}: {exc.strerror or exc}; no file written.") from None
         except ExportRefused as refused:
             lines = [f"  {ref or 'all reactions'}: {problem}" for ref, problems in refused.problems.items()
                      for problem in problems]
@@ -33,9 +45,6 @@ class Command(BaseCommand):
         except ExportInvalid as invalid:
             raise CommandError("The document does not validate against the E2B(R3) schemas; no file written:\n"
                                + "\n".join(f"  {error}" for error in invalid.errors)) from None
-        tmp_path = out_path.with_name(out_path.name + ".part")
-        tmp_path.write_bytes(result.xml)
-        tmp_path.replace(out_path)
         for export in result.exports:
             self.stdout.write(f"{export.reaction.reaction_ref}: case {export.case_id} version {export.version_number}")
         self.stdout.write(self.style.SUCCESS(f"Wrote {len(result.exports)} ICSR(s) to {out_path}."))

@@ -12,11 +12,12 @@ from apps.reports import selectors, services
 from apps.reports.models import ReportStatus
 
 
-def iso_date(value):
+def iso_date(value, option):
+    """The date of `option`; a bad value is refused naming the option, since several take dates."""
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise CommandError(f"{value!r} is not a date in YYYY-MM-DD form.") from None
+        raise CommandError(f"{option}: {value!r} is not a date in YYYY-MM-DD form.") from None
 
 
 class Command(BaseCommand):
@@ -39,7 +40,7 @@ class Command(BaseCommand):
         if product is None:
             known = ", ".join(Product.objects.values_list("code", flat=True)) or "none"
             raise CommandError(f"Unknown product {options['product']!r}; known products: {known}.")
-        kwargs = {"product": product, "as_of": iso_date(options["as_of"])}
+        kwargs = {"product": product, "as_of": iso_date(options["as_of"], "--as-of")}
         if options["site"]:
             kwargs["site"] = Site.objects.filter(code=options["site"]).first()
             if kwargs["site"] is None:
@@ -50,9 +51,9 @@ class Command(BaseCommand):
             except InvalidOperation:
                 raise CommandError(f"--dose must be a number of mg/day, not {options['dose']!r}.") from None
         if options["exposure_start_from"]:
-            kwargs["exposure_start_from"] = iso_date(options["exposure_start_from"])
+            kwargs["exposure_start_from"] = iso_date(options["exposure_start_from"], "--exposure-start-from")
         if options["exposure_start_to"]:
-            kwargs["exposure_start_to"] = iso_date(options["exposure_start_to"])
+            kwargs["exposure_start_to"] = iso_date(options["exposure_start_to"], "--exposure-start-to")
         if options["reference"]:
             kwargs["reference_profile"] = ReferenceProfile.objects.filter(pk=options["reference"]).first()
             if kwargs["reference_profile"] is None:
