@@ -165,10 +165,14 @@ def report_run(*, report_id: int, slow_seconds: float = 0) -> AggregateReport | 
                 reference_history_id=selectors.reference_history_id(report.reference_profile),
                 reference_figures=selectors.reference_figures(report.reference_profile), results=results,
                 details=details, alerts=report.alerts, code_version=code_version(), timings=timings)
-    except IntegrityError:
-        # Another request with the same parameters stored the same data first.
+    except IntegrityError as exc:
+        # Another request with the same parameters stored the same data first...
         existing = selectors.find_snapshot(params_key=report.params_key, fingerprint=fingerprint)
-        _finish(report, token, status=ReportStatus.DUPLICATE, same_as=existing)
+        if existing is not None:
+            _finish(report, token, status=ReportStatus.DUPLICATE, same_as=existing)
+        else:  # ...or the database refused the results for another reason: a failure, not a duplicate of nothing.
+            logger.exception("Aggregate report %s: the database refused the results", report_id)
+            _finish(report, token, status=ReportStatus.FAILED, error=f"The database refused the results: {exc}")
         return _reload(report_id)
     report = _reload(report_id)
     if written and report.scheduled:
