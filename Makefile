@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install migrate demo run test check bench clean
+.PHONY: install migrate demo run test test-browser test-load load check bench clean
 
 # xstatic-bootstrap is an sdist whose setup.py imports pkg_resources: build it with an
 # older setuptools, without build isolation.
@@ -51,6 +51,18 @@ BENCH_PATIENTS ?= 100000
 BENCH_DBS ?= sqlite postgresql
 bench: install
 	@for db in $(BENCH_DBS); do $(BIN)/python bench/run.py --db $$db --patients $(BENCH_PATIENTS) || exit 1; done
+
+# Browser tests (Playwright + Debian's Chromium) and the concurrency load test; both are also
+# part of `make test`. `make load` runs scripts/load_submit.py on a fresh SQLite database
+# (LOAD_ARGS="--database-url postgres://... --requests 500" for PostgreSQL).
+test-browser: install
+	$(BIN)/pytest tests/browser
+
+test-load: install
+	$(BIN)/pytest tests/load
+
+load: install
+	$(BIN)/python scripts/load_submit.py $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) var staticfiles

@@ -38,19 +38,19 @@ def server(django_db_setup, django_db_blocker, tmp_path_factory):
     server.stop()
 
 
-@pytest.fixture
-def cohort(product, password):
-    """Two sites, three reporters each, five exposed patients each."""
-    users, patients = {}, {}
-    for code in ("site-01", "site-02"):
+def make_cohort(product, *, sites=("site-01", "site-02"), reporters=3, patients=5):
+    """Reporters and exposed patients per site (each user costs a password hash: keep them few)."""
+    users, patient_pks = {}, {}
+    for code in sites:
         site = SiteFactory(code=code)
-        users[code] = [UserFactory(username=f"{code}-reporter-{n}", site=site, roles=["reporter"]) for n in range(3)]
-        patients[code] = []
-        for n in range(5):
+        users[code] = [UserFactory(username=f"{code}-reporter-{n}", site=site, roles=["reporter"])
+                       for n in range(reporters)]
+        patient_pks[code] = []
+        for n in range(patients):
             patient = PatientFactory(site=site, patient_ref=f"{code}-P{n}")
             ExposurePeriodFactory(patient=patient, product=product, start_date=date(2024, 1, 1))
-            patients[code].append(patient.pk)
-    return users, patients
+            patient_pks[code].append(patient.pk)
+    return users, patient_pks
 
 
 def sessions(server, users, password):
@@ -63,8 +63,8 @@ def assert_no_server_error(server):
     assert "Internal Server Error" not in log and "Traceback" not in log, log[-3000:]
 
 
-def test_concurrent_submissions_are_each_stored_exactly_once(server, cohort, product, password):
-    users, patients = cohort
+def test_concurrent_submissions_are_each_stored_exactly_once(server, product, password):
+    users, patients = make_cohort(product)
     plans = plan_submissions(sessions_by_site=sessions(server, users, password), patients_by_site=patients,
                              count=SUBMISSIONS, prefix="LOAD")
     done, wall = run_submissions(plans, product_pk=product.pk, concurrency=CONCURRENCY)
@@ -90,8 +90,8 @@ def test_concurrent_submissions_are_each_stored_exactly_once(server, cohort, pro
     print(json.dumps(stats))
 
 
-def test_of_two_concurrent_edits_of_one_version_exactly_one_wins(server, cohort, product, password):
-    users, patients = cohort
+def test_of_two_concurrent_edits_of_one_version_exactly_one_wins(server, product, password):
+    users, patients = make_cohort(product, sites=("site-01",), reporters=2, patients=1)
     reporter_a, reporter_b = users["site-01"][:2]
     draft = ReactionFactory(patient_id=patients["site-01"][0], product=product, reaction_ref="R-RACE",
                             status="draft", reporter=reporter_a, onset_date=date(2024, 3, 1),
@@ -119,10 +119,10 @@ def test_of_two_concurrent_edits_of_one_version_exactly_one_wins(server, cohort,
 
 
 def test_two_concurrent_submissions_of_the_same_event_do_not_both_skip_the_duplicate_check(
-        server, cohort, product, password):
+        server, product, password):
     """Same patient, product and onset sent twice at once: one is saved, the other must be
     asked for the duplicate confirmation (the check and the insert must not interleave)."""
-    users, patients = cohort
+    users, patients = make_cohort(product, sites=("site-02",), reporters=2, patients=1)
     patient_pk = patients["site-02"][0]
     first, second = (Session(server.url).login(user.username, password) for user in users["site-02"][:2])
     path = f"/reactions/new/{patient_pk}/"
