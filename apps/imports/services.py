@@ -30,7 +30,7 @@ from apps.reactions.models import LATE_ONSET_DAYS, InjectionSiteReaction
 
 from .parsing import CsvSource, FileSpec, Problem, RowValues
 from .validation import RowChecker
-from .writing import ModelWriter
+from .writing import ModelWriter, text_values
 
 CHANGE_REASON = "CSV import"
 BATCH_SIZE = 2000
@@ -176,7 +176,7 @@ class _Run:
     def patients_by_ref(self, batch):
         refs = {values.get("patient_ref", "") for _, values in batch} - {""}
         by_ref = defaultdict(list)
-        for patient in Patient.objects.filter(patient_ref__in=refs).select_related("site"):
+        for patient in Patient.objects.filter(patient_ref__in=text_values(refs)).select_related("site"):
             by_ref[patient.patient_ref].append(patient)
         return by_ref
 
@@ -343,8 +343,9 @@ class PatientImporter(_FileImporter):
 
         sites = self.run.sites_for({site_code for _, row, site_code, _, _ in parsed if not row.errors})
         site_ids = [site.pk for site in sites.values() if isinstance(site, Site)]
+        refs = text_values({ref for *_, ref, _ in parsed})
         existing = {(patient.site_id, patient.patient_ref): patient for patient in
-                    Patient.objects.filter(site_id__in=site_ids, patient_ref__in={ref for *_, ref, _ in parsed})}
+                    Patient.objects.filter(site_id__in=site_ids, patient_ref__in=refs)}
 
         created, updated = [], []
         for line, row, site_code, ref, data in parsed:
@@ -485,7 +486,7 @@ class ReactionImporter(_FileImporter):
 
         accepted = [item for item in parsed if not item[1].errors]
         existing = {reaction.reaction_ref: reaction for reaction in
-                    InjectionSiteReaction.objects.filter(reaction_ref__in={item[2] for item in accepted})}
+                    InjectionSiteReaction.objects.filter(reaction_ref__in=text_values({item[2] for item in accepted}))}
         patient_ids = {item[3].pk for item in accepted}
         exposures = defaultdict(list)
         for period in (ExposurePeriod.objects.filter(patient_id__in=patient_ids, voided_at__isnull=True)
@@ -494,8 +495,7 @@ class ReactionImporter(_FileImporter):
         same_day = defaultdict(list)  # (patient, product, onset) -> refs of live reactions: the duplicate rule
         for ref, patient_id, product_id, onset in (
                 InjectionSiteReaction.objects
-                .filter(patient_id__in=patient_ids, onset_date__in={item[5]["onset_date"] for item in accepted},
-                        voided_at__isnull=True)
+                .filter(patient_id__in=patient_ids, voided_at__isnull=True)
                 .values_list("reaction_ref", "patient_id", "product_id", "onset_date")):
             same_day[(patient_id, product_id, onset)].append(ref)
 

@@ -9,6 +9,9 @@ for the next row with the same value. clean() runs for every row, as it depends 
 Relations are checked every time (their check queries the database; they are empty or
 left to the importer, which finds patients and products itself).
 """
+from itertools import compress
+from operator import attrgetter, is_not
+
 from django.core.exceptions import ValidationError
 from django.db.models.base import DatabaseDefault
 
@@ -24,15 +27,17 @@ class RowChecker:
         # passed unchanged: the same object again (a default of every new row) needs no lookup.
         self.plan = [(field, field.attname, None if field.is_relation else {}) for field in fields]
         self.last_passed = [_NOTHING] * len(fields)
+        getter = attrgetter(*(field.attname for field in fields))
+        self.values_of = getter if len(fields) > 1 else lambda instance: (getter(instance),)
 
     def errors(self, instance) -> dict:
         """{field name: [ValidationError]} as full_clean() would raise them; cleaned values are set back."""
         errors = {}
         last_passed = self.last_passed
-        for index, (field, attname, memo) in enumerate(self.plan):
-            raw = getattr(instance, attname)
-            if raw is last_passed[index]:
-                continue
+        values = self.values_of(instance)
+        for index in compress(range(len(last_passed)), map(is_not, values, last_passed)):
+            field, attname, memo = self.plan[index]
+            raw = values[index]
             outcome = None
             if memo is not None:
                 try:
