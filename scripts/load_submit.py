@@ -193,7 +193,7 @@ def reaction_form_data(*, ref, product_pk, onset):
             "meddra_llt_code": "", "meddra_version": ""}
 
 
-def plan_submissions(*, sessions_by_site, patients_by_site, count, prefix):
+def plan_submissions(*, sessions_by_site, patients_by_site, count, prefix, first_onset=FIRST_ONSET):
     """`count` submissions spread over the users and patients; no two share patient and onset date
     (that would be a probable duplicate, which asks for a confirmation instead of saving)."""
     plans = []
@@ -203,7 +203,7 @@ def plan_submissions(*, sessions_by_site, patients_by_site, count, prefix):
         patients, sessions = patients_by_site[site], sessions_by_site[site]
         k = n // len(sites)
         plans.append(Submission(ref=f"{prefix}-{n:04d}", patient_pk=patients[k % len(patients)],
-                                onset=FIRST_ONSET + timedelta(days=k // len(patients)),
+                                onset=first_onset + timedelta(days=k // len(patients)),
                                 session=sessions[k % len(sessions)]))
     return plans
 
@@ -341,6 +341,18 @@ def seed(*, password, users_per_site=3, patients_per_site=10, prefix="LOAD"):
     return product.pk, users_by_site, patients_by_site
 
 
+def next_free_onset(patients_by_site):
+    """The day after the last onset of an earlier run on the same patients (a re-run must not
+    send probable duplicates of its own earlier reactions)."""
+    from django.db.models import Max
+
+    from apps.reactions.models import InjectionSiteReaction
+
+    pks = [pk for pks in patients_by_site.values() for pk in pks]
+    last = InjectionSiteReaction.objects.filter(patient_id__in=pks).aggregate(last=Max("onset_date"))["last"]
+    return last + timedelta(days=1) if last else FIRST_ONSET
+
+
 def check_stored(refs):
     """Problems with the stored reactions of `refs`: each must exist once, with one history row."""
     from django.db.models import Count
@@ -387,7 +399,7 @@ def main(argv=None):
                             for site, names in users_by_site.items()}
         prefix = f"LOAD-{int(time.time())}"
         plans = plan_submissions(sessions_by_site=sessions_by_site, patients_by_site=patients_by_site,
-                                 count=args.requests, prefix=prefix)
+                                 count=args.requests, prefix=prefix, first_onset=next_free_onset(patients_by_site))
         done, wall = run_submissions(plans, product_pk=product_pk, concurrency=args.concurrency)
         stats = latency_stats(done, wall)
         problems = [f"{s.ref}: HTTP {s.status} {s.error}" for s in done if s.status != 302]
