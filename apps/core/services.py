@@ -1,6 +1,9 @@
 """Write helpers shared by the domain services."""
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
+from django.utils.text import Truncator
+
+HISTORY_REASON_MAX_LENGTH = 100
 
 
 def validated_save(instance, *, actor=None, change_reason=None):
@@ -25,7 +28,8 @@ def record_void(instance, *, actor, reason):
     instance.voided_by = actor
     instance.void_reason = reason
     instance._history_user = actor
-    instance._change_reason = f"Voided: {reason}"
+    # History keeps the reason in 100 characters (simple-history's column); void_reason keeps it whole.
+    instance._change_reason = Truncator(f"Voided: {reason}").chars(HISTORY_REASON_MAX_LENGTH)
     instance.save()
     return instance
 

@@ -57,8 +57,10 @@ class _Column:
         last_value, last_prepared = self.last
         if value is last_value:  # e.g. the import's timestamp, on every row
             return last_prepared
-        self.last = (value, self._prep(value))
-        return self.last[1]
+        prepared = self._prep(value)
+        if not isinstance(value, list):  # a list could change in place
+            self.last = (value, prepared)
+        return prepared
 
     def _prep(self, value):
         try:
@@ -105,8 +107,9 @@ class ModelWriter:
         self.values_of = attrgetter(*(field.attname for field in fields))
         self.position = {field.attname: index for index, field in enumerate(fields)}
         # What pre_save() would set: auto_now_add fields on create, auto_now ones on every write.
-        self.stamped_on_create = [f.attname for f in fields if getattr(f, "auto_now_add", False) or getattr(f, "auto_now", False)]
         self.stamped_on_update = [f.attname for f in fields if getattr(f, "auto_now", False)]
+        self.stamped_on_create = [f.attname for f in fields if getattr(f, "auto_now_add", False)]
+        self.stamped_on_create += self.stamped_on_update
         self.history_model = model.history.model if getattr(settings, "SIMPLE_HISTORY_ENABLED", True) else None
         if self.history_model is not None:
             self._plan_history()
@@ -220,7 +223,10 @@ def insert_rows(table, rows):
                                "AND attnum > 0 AND NOT attisdropped", [table.name])
                 oids = dict(cursor.fetchall())
                 table.pg_types = [oids[name] for name in table.plain_column_names]
-            with cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+            # psycopg's COPY bypasses Django's cursor wrapper: map its errors to django.db ones, which the
+            # importer reports as a refused import.
+            with connection.wrap_database_errors, \
+                    cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
                 copy.set_types(table.pg_types)
                 for row in rows:
                     copy.write_row(row)

@@ -88,8 +88,9 @@ def test_a_refused_last_row_undoes_the_whole_import(tmp_path, exposed):
     with database_refuses(HISTORY, "INSERT", "NEW.reaction_ref = 'R-BOOM'"):
         result = pv_csv_import(patients=patients, exposures=exposures, reactions=reactions)
     assert not result.ok and not result.written
-    assert [str(problem) for problem in result.errors] == [
-        "database: write: refused the import, nothing was written: refused by the test trigger"]
+    [problem] = result.errors
+    assert str(problem).startswith("database: write: refused the import, nothing was written: "
+                                   "refused by the test trigger")
     assert row_counts() == before  # no site-03, no patient, no exposure, no reaction, no history
     assert result.sites_created == []
 

@@ -183,3 +183,18 @@ def test_a_form_posted_with_arbitrary_values_saves_valid_data_or_nothing(case_na
     post()
     # Hypothesis always tries the unchanged (valid) payload; junk must be refused at least once.
     assert outcomes == {False, True}, f"saved/refused outcomes seen: {outcomes}"
+
+
+@pytest.mark.parametrize("name, key", [("patients:void", "patient"), ("exposures:void", "exposure"),
+                                       ("reactions:void", "draft")])
+def test_a_void_reason_of_the_longest_length_the_form_allows_is_saved(client, world, name, key):
+    """The history's change reason column holds 100 characters: longer reasons were a database error on PostgreSQL."""
+    client.force_login(world["reviewer"])
+    reason = "entered twice; " * 133 + "end"  # 1998 characters, the form allows 2000
+    response = client.post(reverse(name, args=[world[key].pk]), {"reason": reason})
+    assert response.status_code == 302
+    record = type(world[key]).objects.get(pk=world[key].pk)
+    assert record.void_reason == reason
+    latest = record.history.first()
+    assert latest.void_reason == reason and latest.history_change_reason.startswith("Voided: entered twice;")
+    assert len(latest.history_change_reason) <= 100
