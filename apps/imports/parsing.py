@@ -160,9 +160,10 @@ class CsvSource:
                 line = self._reader.line_num + 1
                 continue
             start, line = line, self._reader.line_num + 1
-            if not any(cell.strip() for cell in cells):
+            text = "".join(cells)
+            if not text.strip():
                 continue  # blank lines and rows of empty cells, as spreadsheets leave at the end
-            if any("\x00" in cell for cell in cells):
+            if "\x00" in text:
                 problems.append(self.problem(start, "row", "contains a NUL character; is this really a CSV text file?"))
                 continue
             if len(cells) != width:
