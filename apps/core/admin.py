@@ -1,8 +1,22 @@
-"""Admin base for models with an audit trail (django-simple-history)."""
+"""Admin bases: read-only records, and models with an audit trail (django-simple-history)."""
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from simple_history.admin import SimpleHistoryAdmin
 
 from apps.accounts.roles import Role, role_names
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Admin for records that only the application writes (exports, snapshots, dictionaries)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class AuditedHistoryAdmin(SimpleHistoryAdmin):

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from apps.core.admin import ReadOnlyAdmin
+
 from .models import E2bExport, IsrTerm, MeddraTerm, SenderOrganisation
 
 
@@ -23,36 +25,18 @@ class IsrTermAdmin(admin.ModelAdmin):
 
 
 @admin.register(MeddraTerm)
-class MeddraTermAdmin(admin.ModelAdmin):
+class MeddraTermAdmin(ReadOnlyAdmin):
     """Read-only: the dictionary is loaded with `manage.py import_meddra`."""
 
     list_display = ("llt_code", "llt_name", "pt_code", "pt_name", "version", "current")
     list_filter = ("version", "current")
     search_fields = ("llt_code", "llt_name", "pt_code")
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(E2bExport)
-class E2bExportAdmin(admin.ModelAdmin):
+class E2bExportAdmin(ReadOnlyAdmin):
     """Read-only: the record of what was sent."""
 
     list_display = ("case_id", "version_number", "reaction", "created_at", "created_by", "batch_id")
     search_fields = ("case_id", "batch_id", "reaction__reaction_ref")
     list_select_related = ("reaction", "created_by")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
