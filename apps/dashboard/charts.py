@@ -22,7 +22,7 @@ class Bar:
 def monthly_bars(series):
     """Bars for [(month, reactions, patients)], scaled to the largest month."""
     if not series:
-        return {"bars": [], "max": 0, "width": BAR_CHART_WIDTH, "height": BAR_CHART_HEIGHT}
+        return {"bars": [], "max": 0, "width": BAR_CHART_WIDTH, "height": BAR_CHART_HEIGHT, "total": 0}
     peak = max(reactions for _, reactions, _ in series) or 1
     slot = BAR_CHART_WIDTH / len(series)
     area = BAR_AREA_BOTTOM - BAR_AREA_TOP
@@ -34,7 +34,7 @@ def monthly_bars(series):
                         value=reactions, label_x=round(index * slot + slot / 2, 1),
                         title=f"{month:%B %Y}: {reactions} reaction(s) in {patients} patient(s)"))
     return {"bars": bars, "max": peak, "width": BAR_CHART_WIDTH, "height": BAR_CHART_HEIGHT,
-            "baseline": BAR_AREA_BOTTOM}
+            "baseline": BAR_AREA_BOTTOM, "total": sum(reactions for _, reactions, _ in series)}
 
 
 STRIP_WIDTH = 400

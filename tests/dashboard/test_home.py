@@ -110,12 +110,14 @@ def test_the_onset_chart_covers_the_last_twelve_months(client, analyst, site, pr
     assert len(bars) == 12
     assert [bar.value for bar in bars][-3:] == [3, 0, 0]
     assert bars[-3].height == charts.BAR_AREA_BOTTOM - charts.BAR_AREA_TOP
+    assert "No reaction onsets in the last 12 months" not in home(client, analyst).content.decode()
 
 
 def test_it_renders_without_any_data(client, analyst):
     response = home(client, analyst)
     assert response.status_code == 200
     assert "Not enough data" in response.content.decode()
+    assert "No reaction onsets in the last 12 months" in response.content.decode()
 
 
 def test_the_number_of_queries_does_not_grow_with_the_data(client, analyst, site, product,
