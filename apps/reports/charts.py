@@ -7,7 +7,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 WIDTH, HEIGHT = 640, 300
-LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 44
+LEFT, RIGHT, TOP, BOTTOM = 56, 28, 16, 44  # room for a centred last x label
 LINE = "#0d6efd"
 BAND = "#9ec5fe"
 REFERENCE = "#dc3545"
