@@ -37,6 +37,9 @@ class SummaryFilterForm(forms.Form):
         else:
             self.fields["site"].choices = [("", "All sites")] + [
                 (site.pk, str(site)) for site in Site.objects.order_by("code")]
+        for field in self.fields.values():
+            css = "form-select form-select-sm" if isinstance(field.widget, forms.Select) else "form-control form-control-sm"
+            field.widget.attrs["class"] = css
 
     def clean_as_of(self):
         as_of = self.cleaned_data["as_of"]
