@@ -1,4 +1,8 @@
 """Small HTML pieces shared by tables and templates (badges), so both look the same."""
+from datetime import datetime
+
+import django_tables2 as tables
+from django.utils import dateformat, timezone
 from django.utils.html import format_html
 
 BADGE_CLASSES = {
@@ -19,3 +23,24 @@ def badge(kind, value, label=None):
 
 def flag(text, css="text-bg-warning"):
     return format_html('<span class="badge {}">{}</span>', css, text)
+
+
+class DateColumn(tables.Column):
+    """A date or datetime cell formatted in Python.
+
+    django-tables2's DateColumn/DateTimeColumn compile and render a template for every cell
+    (about 1 ms each, a fifth of a listing page's time); this prints the same text.
+    Exports get ISO 8601, as with django-tables2's columns.
+    """
+
+    def __init__(self, format="Y-m-d", **kwargs):
+        super().__init__(**kwargs)
+        self.format = format
+
+    def render(self, value):
+        if isinstance(value, datetime) and timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return dateformat.format(value, self.format)
+
+    def value(self, value):
+        return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()

@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.views.generic import FormView, TemplateView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
+from django_tables2.paginators import LazyPaginator
 
 from apps.accounts.roles import can_enter_data
 from apps.core.fields import MultiChoiceField
@@ -95,10 +96,12 @@ class ScopedListView(LoginRequiredMixin, SafeExportMixin, SingleTableMixin, Filt
     """A sortable, filterable table of what the user may see, exportable as CSV/XLSX.
 
     The export runs on the same filtered, site-scoped queryset as the page (all pages).
+    Pages are lazy (no COUNT of a million rows): "next" shows while one more row exists.
     """
 
     template_name = "core/list.html"
     table_pagination = {"per_page": 25}
+    paginator_class = LazyPaginator
     page_title = ""
     new_url = None
 

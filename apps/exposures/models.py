@@ -22,7 +22,12 @@ class ExposurePeriod(VoidableModel):
 
     class Meta:
         ordering = ["patient", "product", "start_date"]
-        indexes = [models.Index(fields=["product", "start_date"]), models.Index(fields=["patient", "product"])]
+        indexes = [
+            models.Index(fields=["product", "start_date"]),
+            models.Index(fields=["patient", "product"]),
+            # The listing's order (newest start first) and its reverse, read a page at a time.
+            models.Index(fields=["start_date", "id"], name="exposure_list_start_idx"),
+        ]
 
     def __str__(self):
         end = self.end_date or "ongoing"

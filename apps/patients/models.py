@@ -27,6 +27,8 @@ class Patient(VoidableModel):
         constraints = [
             models.UniqueConstraint(fields=["site", "patient_ref"], name="unique_patient_ref_per_site"),
         ]
+        # Sorting the listing by reference across sites (within a site the constraint's index serves).
+        indexes = [models.Index(fields=["patient_ref", "id"], name="patient_list_ref_idx")]
 
     def __str__(self):
         return f"{self.patient_ref} ({self.site_id and self.site.code})"

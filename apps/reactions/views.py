@@ -6,7 +6,6 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views import View
 from django.views.generic import TemplateView
-from django_tables2.paginators import LazyPaginator
 
 from apps.accounts.roles import is_reviewer
 from apps.core.views import HistoryView, PermissionDeniedPageMixin, ScopedListView, ServiceFormView, VoidView
@@ -29,7 +28,6 @@ class ReactionListView(ScopedListView):
     template_name = "reactions/list.html"
     table_class = ReactionTable
     filterset_class = ReactionFilter
-    paginator_class = LazyPaginator
     export_name = "reactions"
     page_title = "Injection-site reactions"
 
