@@ -1,4 +1,6 @@
 """Shared fixtures: one site per role pairing, and users for every role."""
+from importlib import import_module
+
 import pytest
 
 from tests.factories import PASSWORD, ExposurePeriodFactory, PatientFactory, SiteFactory, UserFactory, anakinra
@@ -57,3 +59,26 @@ def exposure(patient, product):
 @pytest.fixture
 def password():
     return PASSWORD
+
+
+# Data that migrations seed (role groups, anakinra and its reference profiles, the default
+# report schedule). A transactional test empties every table when it ends, so the next one
+# seeds them again; each seed function is idempotent.
+SEED_FUNCTIONS = (
+    ("apps.accounts.migrations.0002_role_groups", "create_groups"),
+    ("apps.products.migrations.0002_seed_anakinra", "seed"),
+    ("apps.reports.migrations.0002_default_schedule", "create_schedule"),
+)
+
+
+@pytest.fixture(autouse=True)
+def reseed_migration_data(request):
+    marker = request.node.get_closest_marker("django_db")
+    transactional = marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
+    if not transactional:
+        return
+    request.getfixturevalue("transactional_db")
+    from django.apps import apps
+
+    for module, function in SEED_FUNCTIONS:
+        getattr(import_module(module), function)(apps, None)

@@ -88,7 +88,11 @@ def test_arbitrary_cells_are_imported_valid_or_refused_by_line_with_nothing_writ
                     record.full_clean()
             else:
                 assert_problems_name_file_line_and_reason(result, path)
-                assert {problem.line for problem in result.errors} <= {position + 2, 1}, [*map(str, result.errors)]
+                # A lone CR inside an unquoted cell is a line break to the CSV reader (as to Excel), so the
+                # junk row may span several physical lines; the problem names one of them.
+                breaks = sum(cell.count("\r") + cell.count("\n") for cell in junk_row)
+                junk_lines = set(range(position + 2, position + 3 + breaks))
+                assert {problem.line for problem in result.errors} <= junk_lines | {1}, [*map(str, result.errors)]
                 assert row_counts() == before
             transaction.set_rollback(True)
 
