@@ -49,8 +49,11 @@ test: install check
 # Develop with `make bench BENCH_PATIENTS=2000`; the full size takes minutes on each backend.
 BENCH_PATIENTS ?= 100000
 BENCH_DBS ?= sqlite postgresql
+BENCH_IMPORT_PATIENTS ?= 10000
 bench: install
 	@for db in $(BENCH_DBS); do $(BIN)/python bench/run.py --db $$db --patients $(BENCH_PATIENTS) || exit 1; done
+	@for db in $(BENCH_DBS); do $(BIN)/python bench/import_bench.py --db $$db --patients $(BENCH_IMPORT_PATIENTS) \
+	  --json bench/results/import-$$db.json || exit 1; done
 
 # Browser tests (Playwright + Debian's Chromium) and the concurrency load test; both are also
 # part of `make test`. `make load` runs scripts/load_submit.py on a fresh SQLite database
