@@ -8,6 +8,7 @@ from apps.products.models import Product
 
 from .choices import CtcaeGrade, Outcome, Severity, Status
 from .models import InjectionSiteReaction
+from .selectors import at_site, matching_ref
 
 YES_NO = (("yes", "Yes"), ("no", "No"))
 
@@ -16,7 +17,8 @@ ANY_YES_NO = forms.Select(choices=[("", "Any"), ("true", "Yes"), ("false", "No")
 
 
 class ReactionFilter(IncludeVoidedMixin):
-    site = django_filters.ModelChoiceFilter(field_name="patient__site", queryset=Site.objects.all(), label="Site")
+    site = django_filters.ModelChoiceFilter(field_name="patient__site", queryset=Site.objects.all(), label="Site",
+                                            method="filter_site")
     product = django_filters.ModelChoiceFilter(queryset=Product.objects.all())
     severity = django_filters.ChoiceFilter(choices=Severity.choices)
     ctcae_grade = django_filters.ChoiceFilter(choices=CtcaeGrade.choices, label="CTCAE grade")
@@ -39,7 +41,8 @@ class ReactionFilter(IncludeVoidedMixin):
             return queryset.exclude(seriousness="")
         return queryset.filter(seriousness="")
 
-    def filter_search(self, queryset, name, value):
-        from django.db.models import Q
+    def filter_site(self, queryset, name, value):
+        return at_site(queryset, value)
 
-        return queryset.filter(Q(reaction_ref__icontains=value) | Q(patient__patient_ref__icontains=value))
+    def filter_search(self, queryset, name, value):
+        return matching_ref(queryset, value)
