@@ -228,6 +228,9 @@ CONTENT_SECURITY_POLICY = {
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 
+# Most rows a listing export may hold (exports are built in memory).
+EXPORT_MAX_ROWS = env_int("EXPORT_MAX_ROWS", 200_000)
+
 # Largest CSV file the importer accepts, in bytes.
 IMPORT_MAX_FILE_BYTES = env_int("IMPORT_MAX_FILE_BYTES", 200 * 1024 * 1024)
 

@@ -1,4 +1,7 @@
 """Spreadsheet exports of filtered listings (django-tables2 + tablib), safe to open in Excel."""
+from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import redirect
 from django.utils import timezone
 from django_tables2.export import ExportMixin, TableExport
 
@@ -36,6 +39,20 @@ class SafeExportMixin(ExportMixin):
 
     export_class = SafeTableExport
     export_formats = SafeTableExport.ALLOWED
+
+    def render_to_response(self, context, **kwargs):
+        """Refuse an export larger than EXPORT_MAX_ROWS: it is built in memory, so ask for filters."""
+        export_format = self.request.GET.get(self.export_trigger_param)
+        if self.export_class.is_valid_format(export_format):
+            rows = context["table"].data.data.count()
+            if rows > settings.EXPORT_MAX_ROWS:
+                messages.error(self.request, (
+                    f"The export would hold {rows:,} rows, more than the limit of {settings.EXPORT_MAX_ROWS:,}. "
+                    "Narrow it with the filters (for example a date range or a site) and export again."))
+                query = self.request.GET.copy()
+                del query[self.export_trigger_param]
+                return redirect(f"{self.request.path}?{query.urlencode()}")
+        return super().render_to_response(context, **kwargs)
 
     def get_export_filename(self, export_format):
         return f"{self.export_name}-{timezone.localdate().isoformat()}.{export_format}"

@@ -91,6 +91,21 @@ def test_exports_hold_all_filtered_rows_with_formulas_neutralised(client, review
     assert refs == ["'=1+2", "'@SUM(A1)"]
 
 
+def test_an_export_over_the_row_limit_is_refused_with_a_message_and_the_filters_kept(
+        client, reviewer, exposure, product, settings):
+    settings.EXPORT_MAX_ROWS = 3
+    for n in range(4):
+        ReactionFactory(patient=exposure.patient, product=product, reaction_ref=f"R-{n}", severity="moderate",
+                        onset_date=date(2025, 2, 1 + n))
+    client.force_login(reviewer)
+    response = client.get(reverse("reactions:list"), {"_export": "csv", "severity": "moderate"}, follow=True)
+    assert response.redirect_chain[0][0] == reverse("reactions:list") + "?severity=moderate"
+    assert "The export would hold 4 rows, more than the limit of 3" in response.content.decode()
+    narrowed = client.get(reverse("reactions:list"), {"_export": "csv", "severity": "moderate",
+                                                      "onset_date_after": "2025-02-02"})
+    assert narrowed["Content-Type"].startswith("text/csv")
+
+
 def test_other_export_formats_are_ignored(client, reviewer, draft):
     client.force_login(reviewer)
     response = client.get(reverse("reactions:list"), {"_export": "json"})
