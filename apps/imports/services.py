@@ -22,6 +22,8 @@ from django.utils import timezone
 from apps.accounts.models import Site
 from apps.accounts.roles import can_enter_data
 from apps.core.fields import MultiChoiceField
+from apps.e2b.meddra import meddra_code_problem
+from apps.e2b.models import SenderOrganisation
 from apps.exposures.models import ExposurePeriod
 from apps.patients.models import Patient, Sex
 from apps.products.models import Product
@@ -392,6 +394,17 @@ class ExposureImporter(_FileImporter):
         super().__init__(run, source)
         self.blank = _Blank(ExposurePeriod)
 
+    def check_meddra(self, row, data):
+        """Check a code against the loaded dictionary of the organisation's MedDRA version, once per code."""
+        code = data["meddra_llt_code"]
+        data["meddra_version"] = self.meddra_version if code else ""
+        if not code or not self.meddra_version:
+            return  # the model still checks that a code has 8 digits
+        if code not in self.meddra_problems:
+            self.meddra_problems[code] = meddra_code_problem(code, self.meddra_version)
+        if self.meddra_problems[code]:
+            row.error("meddra_llt_code", self.meddra_problems[code])
+
     def import_batch(self, batch):
         by_ref = self.run.patients_by_ref(batch)
         parsed = []
@@ -456,8 +469,25 @@ class ReactionImporter(_FileImporter):
     def __init__(self, run, source):
         super().__init__(run, source)
         present = tuple(name for name in REACTION_OPTIONAL_FIELDS if name in source.columns)
+        if "meddra_llt_code" in present:
+            # Codes are taken as of the MedDRA version the organisation uses (E2B settings).
+            organisation = SenderOrganisation.current()
+            self.meddra_version = organisation.meddra_version if organisation else ""
+            self.meddra_problems = {}
+            present += ("meddra_version",)
         self.update_fields = (*self.FIELDS, *present, *self.DERIVED_FIELDS)
         self.blank = _Blank(InjectionSiteReaction, status=Status.SUBMITTED, reporter=run.actor)
+
+    def check_meddra(self, row, data):
+        """Check a code against the loaded dictionary of the organisation's MedDRA version, once per code."""
+        code = data["meddra_llt_code"]
+        data["meddra_version"] = self.meddra_version if code else ""
+        if not code or not self.meddra_version:
+            return  # the model still checks that a code has 8 digits
+        if code not in self.meddra_problems:
+            self.meddra_problems[code] = meddra_code_problem(code, self.meddra_version)
+        if self.meddra_problems[code]:
+            row.error("meddra_llt_code", self.meddra_problems[code])
 
     def import_batch(self, batch):
         by_ref = self.run.patients_by_ref(batch)
@@ -480,6 +510,8 @@ class ReactionImporter(_FileImporter):
             for name in REACTION_OPTIONAL_FIELDS:
                 if row.has(name):
                     data[name] = row.integer(name) if name == "diameter_mm" else row.text(name)
+            if data.get("meddra_llt_code") is not None:
+                self.check_meddra(row, data)
             if ref:
                 self.check_once(row, ref, "reaction_ref", f"reaction {ref!r}", line)
             parsed.append((line, row, ref, patient, product, data))
