@@ -394,17 +394,6 @@ class ExposureImporter(_FileImporter):
         super().__init__(run, source)
         self.blank = _Blank(ExposurePeriod)
 
-    def check_meddra(self, row, data):
-        """Check a code against the loaded dictionary of the organisation's MedDRA version, once per code."""
-        code = data["meddra_llt_code"]
-        data["meddra_version"] = self.meddra_version if code else ""
-        if not code or not self.meddra_version:
-            return  # the model still checks that a code has 8 digits
-        if code not in self.meddra_problems:
-            self.meddra_problems[code] = meddra_code_problem(code, self.meddra_version)
-        if self.meddra_problems[code]:
-            row.error("meddra_llt_code", self.meddra_problems[code])
-
     def import_batch(self, batch):
         by_ref = self.run.patients_by_ref(batch)
         parsed = []
