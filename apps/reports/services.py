@@ -238,6 +238,7 @@ def report_send_alerts(*, report: AggregateReport) -> bool:
 def reports_requeue_stuck() -> list[int]:
     """Re-send requests stuck in queued (lost message, broker outage) and running ones whose lease
     expired (dead worker); give up on those that keep killing their worker."""
+    scheduled_reports_catch_up()
     now = timezone.now()
     stale = now - timedelta(seconds=settings.REPORTS_REQUEUE_AFTER_SECONDS)
     AggregateReport.objects.filter(status=ReportStatus.RUNNING, lease_expires_at__lt=now,
@@ -255,6 +256,33 @@ def reports_requeue_stuck() -> list[int]:
             if _enqueue(report_id):
                 requeued.append(report_id)
     return requeued
+
+
+def scheduled_reports_catch_up() -> list[AggregateReport]:
+    """Record the scheduled reports whose beat message never reached a worker.
+
+    Beat marks a monthly entry as run before it sends the message, so a broker outage at
+    that moment would lose the month's report. The sweeper (every minute) asks each enabled
+    monthly schedule whether it fell due since its products' last scheduled request (or
+    since the schedule was last changed) and records the request itself; recording is
+    idempotent, so a late beat message finds the same report.
+    """
+    import json
+
+    from django.db.models import Max
+    from django_celery_beat.models import PeriodicTask
+
+    reports = []
+    for task in (PeriodicTask.objects.filter(enabled=True, task="reports.request_scheduled_reports",
+                                             crontab__isnull=False).select_related("crontab")):
+        codes = json.loads(task.kwargs or "{}").get("product_codes")
+        requests = AggregateReport.objects.filter(scheduled=True)
+        if codes:
+            requests = requests.filter(product__code__in=codes)
+        since = requests.aggregate(last=Max("requested_at"))["last"] or task.date_changed
+        if task.crontab.schedule.is_due(since).is_due:
+            reports += scheduled_reports_request(product_codes=codes)
+    return reports
 
 
 def scheduled_reports_request(*, product_codes=None, as_of=None) -> list[AggregateReport]:
