@@ -170,6 +170,7 @@ CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
 # PV_BROKER_DIR lets a test and the worker it starts share a private broker folder.
 BROKER_DIR = Path(os.environ.get("PV_BROKER_DIR", VAR_DIR / "broker"))
 if CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_TRANSPORT = "pv_tracker.broker:Transport"  # atomic writes; see pv_tracker/broker.py
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),

@@ -37,3 +37,19 @@ def test_a_started_worker_answers_a_ping(worker_env):
     finally:
         worker.terminate()
         worker.wait(timeout=30)
+
+
+def test_the_embedded_broker_never_shows_a_consumer_a_half_written_message(tmp_path):
+    from kombu import Connection
+
+    folder = tmp_path / "queue"
+    folder.mkdir()
+    options = {"data_folder_in": str(folder), "data_folder_out": str(folder)}
+    with Connection("filesystem://", transport="pv_tracker.broker:Transport", transport_options=options) as conn:
+        channel = conn.default_channel
+        channel._put("celery", {"body": "x" * 100_000})
+    files = sorted(path.name for path in folder.iterdir())
+    assert len(files) == 1 and files[0].endswith(".celery.msg")
+    assert not any(name.endswith(".tmp") for name in files)
+    with Connection("filesystem://", transport="pv_tracker.broker:Transport", transport_options=options) as conn:
+        assert conn.default_channel._get("celery") == {"body": "x" * 100_000}

@@ -60,6 +60,8 @@ def _use_broker(broker: Broker | None):
     url = broker.url if broker else settings.CELERY_BROKER_URL
     # Celery copies broker_url into the read/write URLs when it is configured: set all three.
     celery_app.conf.broker_url = celery_app.conf.broker_write_url = celery_app.conf.broker_read_url = url
+    # The embedded broker's transport class is chosen with the URL (see settings), not from its scheme.
+    celery_app.conf.broker_transport = "pv_tracker.broker:Transport" if url.startswith("filesystem://") else None
     celery_app.conf.broker_transport_options = (broker.transport_options if broker
                                                 else getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {}))
     kombu_pools.reset()  # closes and forgets every pooled connection, so none points at the old broker
