@@ -27,6 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from common import use_fresh_database  # noqa: E402  (bench/common.py, beside this script)
+
 TARGET_REACTION_ROWS_PER_SECOND = 20_000
 KINDS = ("patients", "exposures", "reactions")
 HEADERS = {
@@ -54,40 +56,14 @@ def parse_args():
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--postgres-url", default=os.environ.get(
         "BENCH_IMPORT_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/pv_bench_import"),
-        help="Dropped and re-created: its name must contain 'bench'.")
+        help="Dropped and re-created: its name must start with pv_bench.")
     parser.add_argument("--json", metavar="FILE", help="Also write the figures to this JSON file.")
     return parser.parse_args()
 
 
 def configure_environment(args):
     """A fresh database for this run only; never the dev or test database."""
-    os.environ.update(DEBUG="false", SECRET_KEY="bench-only-secret-key", ALLOWED_HOSTS="testserver",
-                      SECURE_SSL_REDIRECT="false", LOG_LEVEL="WARNING", DJANGO_SETTINGS_MODULE="pv_tracker.settings")
-    var_dir = Path(os.environ.get("PV_VAR_DIR", ROOT / "var")) / "bench-import" / args.db
-    var_dir.mkdir(parents=True, exist_ok=True)
-    os.environ["PV_VAR_DIR"] = str(var_dir)
-    os.environ.pop("CELERY_BROKER_URL", None)
-    if args.db == "sqlite":
-        os.environ.pop("DATABASE_URL", None)
-        for suffix in ("", "-wal", "-shm"):
-            (var_dir / f"db.sqlite3{suffix}").unlink(missing_ok=True)
-        return
-    from urllib.parse import urlparse
-
-    import psycopg
-
-    url = urlparse(args.postgres_url)
-    name = url.path.lstrip("/")
-    if "bench" not in name:
-        sys.exit(f"Refusing to drop {name!r}: the database name must contain 'bench'.")
-    admin = url._replace(path="/postgres").geturl()
-    try:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.OperationalError as exc:
-        sys.exit(f"PostgreSQL is not reachable at {admin}: {exc}")
-    os.environ["DATABASE_URL"] = args.postgres_url
+    use_fresh_database(args.db, Path(os.environ.get("PV_VAR_DIR", ROOT / "var")) / "bench-import" / args.db, args.postgres_url)
 
 
 def write_files(directory, patients, seed):

@@ -28,6 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from common import use_fresh_database  # noqa: E402  (bench/common.py, beside this script)
+
 TARGETS = {
     "report_seconds": 10.0, "report_floor_ratio": 2.0, "page_p95_ms": 200.0, "page_queries": 15,
     "import_rows_per_second_postgresql": 20000,
@@ -50,33 +52,8 @@ def parse_args():
 
 
 def configure_environment(args):
-    """Point the settings at the bench database before Django is set up; never at the dev or test ones."""
-    os.environ.update(DEBUG="false", SECRET_KEY="bench-only-secret-key", ALLOWED_HOSTS="testserver",
-                      SECURE_SSL_REDIRECT="false", LOG_LEVEL="WARNING", DJANGO_SETTINGS_MODULE="pv_tracker.settings")
-    var_dir = ROOT / "var" / "bench" / args.db
-    var_dir.mkdir(parents=True, exist_ok=True)
-    os.environ["PV_VAR_DIR"] = str(var_dir)
-    os.environ.pop("CELERY_BROKER_URL", None)
-    if args.db == "sqlite":
-        os.environ.pop("DATABASE_URL", None)
-        for suffix in ("", "-wal", "-shm"):
-            (var_dir / f"db.sqlite3{suffix}").unlink(missing_ok=True)
-    else:
-        import psycopg
-        from urllib.parse import urlparse
-
-        url = urlparse(args.postgres_url)
-        name = url.path.lstrip("/")
-        if not name.startswith("pv_bench"):
-            sys.exit(f"Refusing to drop {name!r}: the bench database name must start with pv_bench.")
-        admin = url._replace(path="/postgres").geturl()
-        try:
-            with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-                conn.execute(f'CREATE DATABASE "{name}"')
-        except psycopg.OperationalError as exc:
-            sys.exit(f"PostgreSQL is not reachable at {admin}: {exc}")
-        os.environ["DATABASE_URL"] = args.postgres_url
+    """A fresh database for this run only; never the dev or test database."""
+    use_fresh_database(args.db, ROOT / "var" / "bench" / args.db, args.postgres_url)
 
 
 def timed(function, repeat):
