@@ -118,6 +118,7 @@ def test_a_batch_is_posted_from_a_list_of_ticked_cases(client, sender, make_case
     listing = client.get(reverse("e2b:batch_export"))
     assert listing.status_code == 200
     assert first.reaction_ref in listing.content.decode()
+    assert reverse("reactions:detail", args=[first.pk]) in listing.content.decode()
 
     response = client.post(reverse("e2b:batch_export"), {"reaction": [second.pk, first.pk]})
     assert response.status_code == 200
