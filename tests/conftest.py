@@ -57,6 +57,16 @@ def exposure(patient, product):
 
 
 @pytest.fixture
+def sender(db):
+    """The E2B sender organisation (settings of the exports)."""
+    from apps.e2b.models import SenderOrganisation
+
+    return SenderOrganisation.objects.create(
+        sender_identifier="PVTRACK", receiver_identifier="EVHUMAN", organisation_name="PV Tracker Sponsor Ltd",
+        country="GB", meddra_version="27.1", study_name="Anakinra ISR registry", sponsor_study_number="ISR-001")
+
+
+@pytest.fixture
 def password():
     return PASSWORD
 

@@ -278,6 +278,14 @@ class _FileImporter:
     def unchanged(self, instance, values):
         return all(_same(getattr(instance, name), value) for name, value in values.items())
 
+    @staticmethod
+    def changed_copy(instance, values):
+        """An unsaved copy of a stored record with the file's values applied (the original stays as read)."""
+        candidate = copy.copy(instance)
+        for name, value in values.items():
+            setattr(candidate, name, value)
+        return candidate
+
 
 class _Blank:
     """New unsaved instances cloned from one prototype: Model(**kwargs) costs more than a row's checks."""
@@ -366,9 +374,7 @@ class PatientImporter(_FileImporter):
                               site_code, ref)
                 continue
             if current is not None:
-                candidate = copy.copy(current)
-                for name, value in data.items():
-                    setattr(candidate, name, value)
+                candidate = self.changed_copy(current, data)
             else:
                 candidate = self.blank.new(site_id=site.pk, patient_ref=ref, **data)
             if not self.validate(line, candidate):
@@ -430,9 +436,7 @@ class ExposureImporter(_FileImporter):
                 self.counts.unchanged += 1
                 continue
             if current is not None:
-                candidate = copy.copy(current)
-                for name, value in data.items():
-                    setattr(candidate, name, value)
+                candidate = self.changed_copy(current, data)
             else:
                 candidate = self.blank.new(patient_id=patient.pk, product_id=product.pk, start_date=start, **data)
             candidate.known_siblings = [period for period in group if period is not current]
@@ -534,10 +538,8 @@ class ReactionImporter(_FileImporter):
                 if problem:
                     self.refuse(line, problem)
                     continue
-                candidate = copy.copy(current)
+                candidate = self.changed_copy(current, data)
                 candidate.version += 1
-                for name, value in data.items():
-                    setattr(candidate, name, value)
             else:
                 candidate = self.blank.new(reaction_ref=ref, patient_id=patient.pk, product_id=product.pk, **data)
             candidate.known_exposures = exposures[(patient.pk, product.pk)]

@@ -3,15 +3,7 @@ from datetime import date
 
 import pytest
 
-from apps.e2b.models import SenderOrganisation
 from tests.factories import ReactionFactory
-
-
-@pytest.fixture
-def sender(db):
-    return SenderOrganisation.objects.create(
-        sender_identifier="PVTRACK", receiver_identifier="EVHUMAN", organisation_name="PV Tracker Sponsor Ltd",
-        country="GB", meddra_version="27.1", study_name="Anakinra ISR registry", sponsor_study_number="ISR-001")
 
 
 @pytest.fixture

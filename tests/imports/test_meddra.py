@@ -1,7 +1,7 @@
 """The optional meddra_llt_code column: 8 digits, and in the loaded dictionary of the organisation's version."""
 import pytest
 
-from apps.e2b.models import MeddraTerm, SenderOrganisation
+from apps.e2b.models import MeddraTerm
 from apps.imports.services import pv_csv_import
 from apps.reactions.models import InjectionSiteReaction
 from tests.imports.helpers import REACTION, assert_refused, messages, snapshot, write_csv
@@ -12,20 +12,13 @@ HEADER = ("reaction_ref,patient_ref,product_code,onset_date,resolution_date,seve
           "seriousness,outcome,meddra_llt_code")
 
 
-@pytest.fixture
-def organisation(db):
-    return SenderOrganisation.objects.create(
-        sender_identifier="PVTRACK", receiver_identifier="EVHUMAN", organisation_name="Sponsor", country="GB",
-        meddra_version="27.1")
-
-
-def test_a_code_is_stored_with_the_organisations_meddra_version(tmp_path, exposure, organisation):
+def test_a_code_is_stored_with_the_organisations_meddra_version(tmp_path, exposure, sender):
     result = pv_csv_import(reactions=write_csv(tmp_path, "reactions", REACTION + ",10022086", header=HEADER))
     assert result.ok, messages(result)
     assert InjectionSiteReaction.objects.values_list("meddra_llt_code", "meddra_version").get() == ("10022086", "27.1")
 
 
-def test_a_code_missing_from_the_loaded_dictionary_is_refused_with_its_line(tmp_path, exposure, organisation):
+def test_a_code_missing_from_the_loaded_dictionary_is_refused_with_its_line(tmp_path, exposure, sender):
     MeddraTerm.objects.create(version="27.1", llt_code="10022086", llt_name="Injection site reaction",
                               pt_code="10022095", current=True)
     before = snapshot()
@@ -35,7 +28,7 @@ def test_a_code_missing_from_the_loaded_dictionary_is_refused_with_its_line(tmp_
     assert snapshot() == before
 
 
-def test_a_code_in_the_loaded_dictionary_is_accepted(tmp_path, exposure, organisation):
+def test_a_code_in_the_loaded_dictionary_is_accepted(tmp_path, exposure, sender):
     MeddraTerm.objects.create(version="27.1", llt_code="10022086", llt_name="Injection site reaction",
                               pt_code="10022095", current=True)
     result = pv_csv_import(reactions=write_csv(tmp_path, "reactions", REACTION + ",10022086", header=HEADER))

@@ -2,19 +2,11 @@
 import pytest
 from django.apps import apps
 
-from apps.e2b.models import SenderOrganisation
 
 
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def sender(db):
-    return SenderOrganisation.objects.create(
-        sender_identifier="PVTRACK", receiver_identifier="EVHUMAN", organisation_name="PV Tracker Sponsor Ltd",
-        country="GB", meddra_version="27.1", study_name="Anakinra ISR registry", sponsor_study_number="ISR-001")
 
 
 def row_counts():

@@ -4,7 +4,6 @@ from types import SimpleNamespace
 
 import pytest
 
-from apps.e2b.models import SenderOrganisation
 from apps.reports import services as report_services
 from tests.factories import ExposurePeriodFactory, PatientFactory, ReactionFactory, UserFactory
 
@@ -30,13 +29,6 @@ def other_reviewer(other_site):
 def users(reporter, other_reporter, reviewer, other_reviewer, analyst, admin_user):
     return {"anonymous": None, "reporter": reporter, "other_reporter": other_reporter, "reviewer": reviewer,
             "other_reviewer": other_reviewer, "analyst": analyst, "admin": admin_user}
-
-
-@pytest.fixture
-def sender(db):
-    return SenderOrganisation.objects.create(
-        sender_identifier="PVTRACK", receiver_identifier="EVHUMAN", organisation_name="PV Tracker Sponsor Ltd",
-        country="GB", meddra_version="27.1", study_name="Anakinra ISR registry", sponsor_study_number="ISR-001")
 
 
 @pytest.fixture
