@@ -6,6 +6,14 @@ with the acting user, and their ValidationErrors are mapped back onto the form h
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
+from .models import today
+
+
+def as_of_not_in_future(value):
+    """An as-of date of a report or summary: the future holds no data yet."""
+    if value > today():
+        raise ValidationError("The as-of date cannot be in the future.")
+
 
 class ServiceModelForm(forms.ModelForm):
     """A ModelForm used for its fields only: model validation runs once, in the service."""

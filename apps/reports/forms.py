@@ -2,6 +2,7 @@ from django import forms
 
 from apps.accounts.models import Site
 from apps.accounts.roles import scoped_site
+from apps.core.forms import as_of_not_in_future
 from apps.core.models import today
 from apps.products.models import Product, ReferenceProfile
 
@@ -10,7 +11,8 @@ class RunReportForm(forms.Form):
     """The "run now" parameters; a site-bound user can only ask about their own site."""
 
     product = forms.ModelChoiceField(queryset=Product.objects.all())
-    as_of = forms.DateField(label="As of", widget=forms.DateInput(attrs={"type": "date"}))
+    as_of = forms.DateField(label="As of", widget=forms.DateInput(attrs={"type": "date"}),
+                            validators=[as_of_not_in_future])
     site = forms.ModelChoiceField(queryset=Site.objects.all(), required=False, empty_label="All sites")
     dose_mg_per_day = forms.DecimalField(label="Dose (mg/day)", required=False, min_value=0.01, max_digits=8,
                                          decimal_places=2, help_text="Only exposure periods at this dose.")
@@ -31,12 +33,6 @@ class RunReportForm(forms.Form):
             self.fields["site"].required = True
             self.fields["site"].empty_label = None
             self.fields["site"].initial = site
-
-    def clean_as_of(self):
-        as_of = self.cleaned_data["as_of"]
-        if as_of > today():
-            raise forms.ValidationError("The as-of date cannot be in the future.")
-        return as_of
 
     def clean(self):
         data = super().clean()

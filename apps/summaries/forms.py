@@ -3,6 +3,7 @@ from django.db.models import Exists, OuterRef
 
 from apps.accounts.models import Site
 from apps.accounts.roles import scoped_site
+from apps.core.forms import as_of_not_in_future
 from apps.core.models import today
 from apps.products.models import Product, ReferenceProfile
 
@@ -15,6 +16,7 @@ class SummaryFilterForm(forms.Form):
     product = forms.ModelChoiceField(queryset=Product.objects.order_by("code"), empty_label=None)
     site = forms.ModelChoiceField(queryset=Site.objects.order_by("code"), required=False, empty_label="All sites")
     as_of = forms.DateField(label="As of", widget=forms.DateInput(attrs={"type": "date"}),
+                            validators=[as_of_not_in_future],
                             help_text="Count exposures and reactions up to this date.")
 
     def __init__(self, data=None, *, user, **kwargs):
@@ -40,12 +42,6 @@ class SummaryFilterForm(forms.Form):
         for field in self.fields.values():
             css = "form-select form-select-sm" if isinstance(field.widget, forms.Select) else "form-control form-control-sm"
             field.widget.attrs["class"] = css
-
-    def clean_as_of(self):
-        as_of = self.cleaned_data["as_of"]
-        if as_of > today():
-            raise forms.ValidationError("The as-of date cannot be in the future.")
-        return as_of
 
     def scope(self):
         site = self.fixed_site if self.fixed_site is not None else self.cleaned_data.get("site")

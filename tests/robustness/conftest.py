@@ -3,7 +3,6 @@ import pytest
 from django.apps import apps
 
 
-
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
