@@ -13,7 +13,7 @@ from apps.accounts.roles import scoped_site
 from apps.core.models import today
 from apps.reactions.choices import Status
 from apps.reactions.models import InjectionSiteReaction
-from apps.reports import statistics
+from apps.cohort import statistics
 from apps.reports.models import AggregateReport, ReportStatus
 from apps.reports.selectors import verdicts
 from apps.summaries import selectors as summaries

@@ -24,9 +24,9 @@ from apps.products.models import Product, ReferenceProfile
 from apps.reactions.choices import Severity
 from apps.reactions.models import InjectionSiteReaction
 
-from . import statistics
+from apps.cohort import statistics
 from .models import AggregateReport, ReportStatus
-from .sql import EPOCH, DayNumber, day_number
+from apps.cohort.sql import EPOCH, DayNumber, day_number
 
 
 DAYS_PER_YEAR = 365.25

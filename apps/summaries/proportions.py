@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 from functools import cached_property
 
-from apps.reports.statistics import clopper_pearson
+from apps.cohort.statistics import clopper_pearson
 
 
 @dataclass(frozen=True)

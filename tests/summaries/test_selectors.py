@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from apps.reports.statistics import clopper_pearson
+from apps.cohort.statistics import clopper_pearson
 from apps.summaries import selectors
 from apps.summaries.selectors import Scope
 

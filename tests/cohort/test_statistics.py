@@ -1,7 +1,7 @@
 """The statistics module against values published by R (printed to the digits R shows)."""
 import pytest
 
-from apps.reports.statistics import (binomial_test_p, clopper_pearson, kaplan_meier, km_median, poisson_rate_ci,
+from apps.cohort.statistics import (binomial_test_p, clopper_pearson, kaplan_meier, km_median, poisson_rate_ci,
                                      verdict)
 
 

@@ -4,7 +4,7 @@ from datetime import date
 import pytest
 from django.db.models import F, Value
 
-from apps.reports.sql import DayNumber, day_number
+from apps.cohort.sql import DayNumber, day_number
 from tests.factories import ExposurePeriodFactory
 
 pytestmark = pytest.mark.django_db
