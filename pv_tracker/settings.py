@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "apps.core",
+    "apps.audit",
     "apps.accounts",
     "apps.products",
     "apps.patients",
@@ -94,6 +95,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "apps.core.middleware.AccessPolicyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -122,7 +124,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "apps.accounts.context_processors.roles",
+                "apps.core.context_processors.access",
             ],
         },
     },
@@ -226,6 +228,9 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF],
     },
 }
+
+# Reasons for change are kept whole in the audit trail (simple-history's default column holds 100 characters).
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 

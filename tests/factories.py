@@ -99,3 +99,17 @@ class ReactionFactory(factory.django.DjangoModelFactory):
     seriousness = factory.LazyFunction(list)
     outcome = "recovered"
     status = "submitted"
+
+
+def signed(user, act, meaning=None):
+    """An electronic signature as the signature form hands it to a service (the password was checked there)."""
+    from apps.audit.models import MEANINGS_OF_ACT
+    from apps.audit.signatures import VerifiedSigner
+
+    return VerifiedSigner(signer=user, act=act, meaning=meaning or MEANINGS_OF_ACT[act][0])
+
+
+# The signature fields of a signed form, for the test users (all have PASSWORD).
+SIGN_REVIEW = {"password": PASSWORD, "meaning": "reviewed_approved"}
+SIGN_VOID = {"password": PASSWORD, "meaning": "voided"}
+SIGN_EXPORT = {"password": PASSWORD, "meaning": "approved_for_submission"}

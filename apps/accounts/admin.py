@@ -1,3 +1,5 @@
+from axes.admin import AccessFailureLogAdmin, AccessLogAdmin
+from axes.models import AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
@@ -15,3 +17,19 @@ class PvUserAdmin(UserAdmin):
 class SiteAdmin(admin.ModelAdmin):
     list_display = ("code", "name", "country")
     search_fields = ("code", "name")
+
+
+class LoginLogAdmin:
+    """django-axes' login logs are evidence: readable, never edited or deleted through the application."""
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+for _model, _admin in ((AccessLog, AccessLogAdmin), (AccessFailureLog, AccessFailureLogAdmin)):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+    admin.site.register(_model, type(_admin.__name__, (LoginLogAdmin, _admin), {}))

@@ -1,5 +1,7 @@
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, Group
 from django.db import models
+from simple_history import register
+from simple_history.models import HistoricalRecords
 
 
 class Site(models.Model):
@@ -8,6 +10,7 @@ class Site(models.Model):
     code = models.SlugField(max_length=50, unique=True, help_text="Short code, e.g. site-01.")
     name = models.CharField(max_length=200, blank=True)
     country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2 code.")
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["code"]
@@ -23,3 +26,9 @@ class User(AbstractUser):
         Site, null=True, blank=True, on_delete=models.PROTECT, related_name="users",
         help_text="Users bound to a site see only that site's patients; leave empty for central staff.",
     )
+    # Who was given which role (group) and site, and by whom; neither password hashes nor every login.
+    history = HistoricalRecords(excluded_fields=["password", "last_login"], m2m_fields=["groups"])
+
+
+# Roles are groups: their permissions are under history too.
+register(Group, app="apps.accounts", m2m_fields=["permissions"])

@@ -1,4 +1,4 @@
-"""Roles are Django groups; this module is the one place that decides who may do what."""
+"""Roles are Django groups; what each role may do is decided by the access policy (apps.core.policy)."""
 from enum import StrEnum
 
 
@@ -18,26 +18,6 @@ def role_names(user):
         if user.is_superuser:
             user._role_names |= {role.value for role in Role}
     return user._role_names
-
-
-def is_reporter(user):
-    return Role.REPORTER in role_names(user)
-
-
-def is_reviewer(user):
-    return bool(role_names(user) & {Role.REVIEWER, Role.ADMIN})
-
-
-def is_analyst(user):
-    return bool(role_names(user) & {Role.ANALYST, Role.REVIEWER, Role.ADMIN})
-
-
-def can_enter_data(user):
-    return bool(role_names(user) & {Role.REPORTER, Role.REVIEWER, Role.ADMIN})
-
-
-def can_run_reports(user):
-    return bool(role_names(user) & {Role.ANALYST, Role.ADMIN, Role.REVIEWER})
 
 
 def scoped_site(user):

@@ -1,15 +1,17 @@
-"""Admin bases: read-only records, and models with an audit trail (django-simple-history)."""
+"""Admin bases: read-only records, and models with an audit trail (django-simple-history).
+
+The admin never rewrites history: no revert to an older version (it would set a reviewed case back to
+a draft with an old version number), no hard delete of audited records.
+"""
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from simple_history.admin import SimpleHistoryAdmin
 
-from apps.accounts.roles import Role, role_names
-
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """Admin for records that only the application writes (exports, snapshots, dictionaries)."""
+    """Admin for records that only the application writes (exports, snapshots, dictionaries, logs)."""
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
@@ -20,17 +22,27 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 class AuditedHistoryAdmin(SimpleHistoryAdmin):
-    """History can be read by staff with view permission, but only superusers and the admin role
-    (with change permission) may revert a record to an older version.
-
-    simple-history saves a POSTed revert form for anyone allowed to *view* the history, so the
-    POST is checked here too.
-    """
+    """History can be read by staff with view permission; nobody reverts a record or deletes it."""
 
     def has_change_history_permission(self, request, obj=None):
-        return Role.ADMIN in role_names(request.user) and super().has_change_history_permission(request, obj)
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
-        if request.method == "POST" and not self.has_change_history_permission(request):
-            raise PermissionDenied("Only administrators may revert a record to an older version.")
+        if request.method == "POST":
+            raise PermissionDenied("Records are never reverted to an older version; make a new change "
+                                   "with a reason through the application.")
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class ClinicalRecordAdmin(AuditedHistoryAdmin):
+    """Patients, exposures and reactions: read-only in the admin. Every change goes through the web forms
+    and their services, which apply the access policy, the lock of reviewed cases and the reason for change."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -6,7 +6,10 @@ with the acting user, and their ValidationErrors are mapped back onto the form h
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
-from .models import today
+from apps.audit.models import SignedAct
+from apps.audit.signatures import SignatureFormMixin
+
+from .models import REASON_MAX_LENGTH, today
 
 
 def as_of_not_in_future(value):
@@ -23,9 +26,42 @@ class ServiceModelForm(forms.ModelForm):
         pass
 
 
-class VoidForm(forms.Form):
+class ReasonForChangeMixin(forms.Form):
+    """A 'reason for change' field, shown when the caller asks for it (the service says when it is required)."""
+
     reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
+        required=False, max_length=REASON_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 2}), label="Reason for change",
+        help_text="Required when reviewed cases report this record: it is recorded on their history.")
+
+    def __init__(self, *args, ask_reason=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not ask_reason:
+            del self.fields["reason"]
+
+
+class VersionedFormMixin(forms.Form):
+    """The version of the record the form showed, sent back so that the service can detect a lost update."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        instance = getattr(self, "instance", None)
+        if instance is None or instance.pk is None:
+            del self.fields["version"]
+        else:
+            self.fields["version"].initial = instance.version
+
+    def expected_version(self):
+        """The version the editor saw (pop it from cleaned_data before the service gets the fields)."""
+        return self.cleaned_data.pop("version", None)
+
+
+class VoidForm(SignatureFormMixin, forms.Form):
+    signature_act = SignedAct.VOID
+
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), max_length=REASON_MAX_LENGTH,
         help_text="Why the record is voided (e.g. entered twice, wrong patient). Kept in the history.",
     )
 

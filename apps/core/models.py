@@ -1,8 +1,70 @@
 """Behaviour shared by every clinical record."""
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
+
+
+# References (patient, reaction, lot) travel into file names, headers and E2B messages: a safe alphabet only.
+REFERENCE_CHARACTERS = "letters, digits and - _ . /"
+reference_validator = RegexValidator(
+    r"^[A-Za-z0-9][A-Za-z0-9_./-]*\Z", f"Use only {REFERENCE_CHARACTERS} (starting with a letter or digit).",
+    code="reference_characters")
+
+# Longest free text: long enough for any real note, short enough that a page or PDF stays quick.
+REASON_MAX_LENGTH = 2000
+NOTE_MAX_LENGTH = 5000
+NARRATIVE_MAX_LENGTH = 10_000
+
+
+def bounded_text(limit):
+    """Validators for a TextField holding at most `limit` characters (TextField's max_length is the form's only)."""
+    return [MaxLengthValidator(limit)]
+
+
+class VoidableQuerySet(models.QuerySet):
+    """Reads of a voidable record type: `.live()` and `.visible_to(user)` instead of repeated filters."""
+
+    site_lookup = "site"  # the path from the record to its site
+    parent_lookup = None  # a voidable parent (the patient) whose voiding hides the record too
+
+    def live(self):
+        """Records that count: not voided, and not of a voided patient."""
+        queryset = self.filter(voided_at__isnull=True)
+        if self.parent_lookup:
+            queryset = queryset.filter(**{f"{self.parent_lookup}__voided_at__isnull": True})
+        return queryset
+
+    def visible_to(self, user):
+        """What the access policy lets `user` open: nothing without a usable role, one site when site-bound."""
+        from .policy import NOTHING, visible_site
+
+        site_id = visible_site(user)
+        if site_id is NOTHING:
+            return self.none()
+        return self if site_id is None else self.at_site(site_id)
+
+    def at_site(self, site_id):
+        return self.filter(**{f"{self.site_lookup}_id": site_id})
+
+    def listed_for(self, user, *, include_voided=False):
+        """A listing: what the user may see, live only unless a reviewer asks for voided records too."""
+        from .policy import may_see_voided
+
+        queryset = self.visible_to(user)
+        return queryset if include_voided and may_see_voided(user) else queryset.live()
+
+
+class VersionedModel(models.Model):
+    """An editable record with a version number: a form carries the version it showed, and saving it after
+    someone else saved the record is a conflict instead of a lost update (apps.core.services.check_version)."""
+
+    version = models.PositiveIntegerField(default=1, editable=False,
+                                          help_text="Incremented on every save; guards against lost updates.")
+
+    class Meta:
+        abstract = True
 
 
 class VoidableModel(models.Model):
@@ -13,7 +75,8 @@ class VoidableModel(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
         related_name="+", editable=False,
     )
-    void_reason = models.TextField(blank=True, editable=False)
+    void_reason = models.TextField(blank=True, editable=False, max_length=REASON_MAX_LENGTH,
+                                   validators=bounded_text(REASON_MAX_LENGTH))
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

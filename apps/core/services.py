@@ -1,13 +1,38 @@
 """Write helpers shared by the domain services."""
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.utils import timezone
-from django.utils.text import Truncator
 
-HISTORY_REASON_MAX_LENGTH = 100
+from apps.audit.signatures import record_signature, signature_note
+
+# Reasons are kept whole in history (SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD), up to this.
+from .models import REASON_MAX_LENGTH
+
+
+def clean_reason(reason, *, field="reason", what="the change"):
+    """A stripped reason of sensible length, or a ValidationError naming the field."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({field: f"Give a reason for {what}."})
+    if len(reason) > REASON_MAX_LENGTH:
+        raise ValidationError({field: f"Keep the reason under {REASON_MAX_LENGTH} characters."})
+    return reason
+
+
+class EditConflict(ValidationError):
+    """Someone else saved the record after the editor loaded it."""
+
+
+def check_version(current, expected_version, what):
+    """Refuse an edit made on an older version of `current` (the same message for every record type)."""
+    if expected_version is not None and current.version != expected_version:
+        raise EditConflict(
+            "Someone else saved this %(what)s after you opened it (your version %(mine)s, now %(theirs)s). "
+            "Reload the page to see their changes, then make yours again.",
+            code="edit_conflict", params={"what": what, "mine": expected_version, "theirs": current.version})
 
 
 def validated_save(instance, *, actor=None, change_reason=None):
-    """Run every model rule, then save, recording who made the change in history."""
+    """Run every model rule, then save, recording who made the change (and why) in history."""
     instance.full_clean()
     if actor is not None:
         instance._history_user = actor
@@ -17,30 +42,33 @@ def validated_save(instance, *, actor=None, change_reason=None):
     return instance
 
 
-def record_void(instance, *, actor, reason):
-    """Void a record: kept in the database and in history, hidden from listings and counts."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"void_reason": "Give a reason for voiding the record."})
+def record_void(instance, *, actor, reason, signature=None):
+    """Void a record: kept in the database and in history, hidden from listings and counts.
+
+    `signature` (apps.audit.signatures.VerifiedSigner) is the voider's electronic signature, from the web form."""
+    reason = clean_reason(reason, field="void_reason", what="voiding the record")
     if instance.is_voided:
         raise ValidationError("The record is already voided.")
+    if hasattr(instance, "version"):
+        instance.version += 1
     instance.voided_at = timezone.now()
     instance.voided_by = actor
     instance.void_reason = reason
     instance._history_user = actor
-    # History keeps the reason in 100 characters (simple-history's column); void_reason keeps it whole.
-    instance._change_reason = Truncator(f"Voided: {reason}").chars(HISTORY_REASON_MAX_LENGTH)
+    instance._change_reason = f"Voided: {reason}" + (f" ({signature_note(signature)})" if signature else "")
     instance.save()
+    if signature is not None:
+        record_signature(signature, instance)
     return instance
 
 
-def check_not_voided(instance):
-    """A voided record is kept as it was voided: no further edits."""
-    if instance.is_voided:
-        raise ValidationError("The record is voided and can no longer be changed.", code="voided")
+def note_on_locked_cases(cases, *, actor, note):
+    """Record on each locked case's history that data it reports changed, and why (never silently).
 
-
-def check_site_access(actor, site_id):
-    """Refuse a site-bound user any record of another site."""
-    if actor is not None and actor.site_id and actor.site_id != site_id:
-        raise PermissionDenied("This record belongs to another site.")
+    The case gets a new version, so a form opened before the change fails its version check.
+    """
+    for case in cases:
+        case.version += 1
+        case._history_user = actor
+        case._change_reason = note
+        case.save(update_fields=["version", "updated_at"])

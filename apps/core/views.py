@@ -1,15 +1,15 @@
 """View building blocks shared by patients, exposures and reactions."""
-from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import render
 from django.views.generic import FormView, TemplateView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 from django_tables2.paginators import LazyPaginator
 
-from apps.accounts.roles import can_enter_data
+from apps.audit.models import Signature
 from apps.core.fields import MultiChoiceField
 
+from . import policy
 from .exports import SafeExportMixin
 from .forms import VoidForm, add_service_errors
 
@@ -18,24 +18,27 @@ TRUE_VALUES = ("on", "true", "True", "1", "yes")
 HISTORY_HIDDEN_FIELDS = ("created_at", "updated_at", "version")
 
 
-class PermissionDeniedPageMixin:
-    """Show a service's PermissionDenied as a 403 page that tells the user why."""
+def permission_denied(request, exception=None):
+    """The one 403 page: it says why (the policy's reason), never just "forbidden"."""
+    reason = str(exception) if exception is not None and str(exception) else "You are not allowed to do this."
+    return render(request, "core/forbidden.html", {"reason": reason}, status=403)
+
+
+class RecordAccessMixin:
+    """Load the record and ask the policy before any form shows (check_access raises PermissionDenied/Http404)."""
 
     def check_access(self):
-        """Load the record and refuse early (raise PermissionDenied / Http404), before any form shows."""
+        """Load self.record (or the parent record) and refuse early."""
 
     def dispatch(self, request, *args, **kwargs):
-        try:
-            self.check_access()
-            return super().dispatch(request, *args, **kwargs)
-        except PermissionDenied as exc:
-            reason = str(exc) or "You are not allowed to do this."
-            return render(request, "core/forbidden.html", {"reason": reason}, status=403)
+        self.check_access()
+        return super().dispatch(request, *args, **kwargs)
 
 
-class ServiceFormView(LoginRequiredMixin, PermissionDeniedPageMixin, FormView):
+class ServiceFormView(RecordAccessMixin, FormView):
     """A form whose valid data goes to a service; the service's errors come back on the form."""
 
+    access = policy.may_enter_data
     template_name = "core/form_page.html"
     error_field_map = None
     page_title = ""
@@ -53,6 +56,9 @@ class ServiceFormView(LoginRequiredMixin, PermissionDeniedPageMixin, FormView):
             return self.form_invalid(form)
         return super().form_valid(form)
 
+    def get_success_url(self):
+        return self.object.get_absolute_url()
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.setdefault("page_title", self.page_title)
@@ -60,48 +66,63 @@ class ServiceFormView(LoginRequiredMixin, PermissionDeniedPageMixin, FormView):
         return context
 
 
-class VoidView(ServiceFormView):
+class RecordFormView(ServiceFormView):
+    """Edit one record: `get_record` loads it in the user's scope, `decide` is the policy's answer."""
+
+    def get_record(self):
+        raise NotImplementedError
+
+    def decide(self, record):
+        raise NotImplementedError
+
+    def check_access(self):
+        self.record = self.get_record()
+        self.decide(self.record).require()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(record=self.record, cancel_url=self.record.get_absolute_url())
+        return context
+
+
+class VoidView(RecordFormView):
     """Ask for a reason, then void the record through its service."""
 
     form_class = VoidForm
     template_name = "core/void.html"
     error_field_map = {"void_reason": "reason"}
 
-    def get_record(self):
+    def void(self, record, reason, signature):
         raise NotImplementedError
 
-    def void(self, record, reason):
-        raise NotImplementedError
-
-    def check_access(self):
-        self.record = self.get_record()
-        if not can_enter_data(self.request.user):
-            raise PermissionDenied("Your role can read data but cannot enter or change it.")
-        if self.record.is_voided:
-            raise PermissionDenied("The record is already voided.")
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "signing_request": self.request}
 
     def perform(self, form):
-        return self.void(self.record, form.cleaned_data["reason"])
-
-    def get_success_url(self):
-        return self.detail_url(self.record)
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context.update(record=self.record, cancel_url=self.detail_url(self.record))
-        return context
+        return self.void(self.record, form.cleaned_data["reason"], form.signature)
 
 
-class ScopedListView(LoginRequiredMixin, SafeExportMixin, SingleTableMixin, FilterView):
+MAX_PER_PAGE = 100
+
+
+class BoundedLazyPaginator(LazyPaginator):
+    """`?per_page=` is honoured between 1 and MAX_PER_PAGE rows: one request cannot ask for a million."""
+
+    def __init__(self, object_list, per_page, *args, **kwargs):
+        super().__init__(object_list, max(1, min(int(per_page), MAX_PER_PAGE)), *args, **kwargs)
+
+
+class ScopedListView(SafeExportMixin, SingleTableMixin, FilterView):
     """A sortable, filterable table of what the user may see, exportable as CSV/XLSX.
 
     The export runs on the same filtered, site-scoped queryset as the page (all pages).
     Pages are lazy (no COUNT of a million rows): "next" shows while one more row exists.
     """
 
+    access = policy.may_use
     template_name = "core/list.html"
     table_pagination = {"per_page": 25}
-    paginator_class = LazyPaginator
+    paginator_class = BoundedLazyPaginator
     page_title = ""
     new_url = None
 
@@ -125,21 +146,40 @@ class ScopedListView(LoginRequiredMixin, SafeExportMixin, SingleTableMixin, Filt
         return context
 
 
-class HistoryView(LoginRequiredMixin, TemplateView):
-    """Read-only audit trail of one record: who changed which field, from what to what."""
+class RecordDetailView(TemplateView):
+    """One record's page, with the policy's decisions behind its buttons as `actions`."""
 
-    template_name = "core/history.html"
+    access = policy.may_use
+    context_object_name = "record"
 
     def get_record(self):
         raise NotImplementedError
 
-    def detail_url(self, record):
+    def record_actions(self, record):
+        return {}
+
+    def get_context_data(self, **kwargs):
+        record = self.get_record()
+        return super().get_context_data(**{self.context_object_name: record, "record": record,
+                                           "actions": self.record_actions(record),
+                                           "signatures": Signature.objects.of(record)}, **kwargs)
+
+
+class HistoryView(TemplateView):
+    """Read-only audit trail of one record: who changed which field, from what to what."""
+
+    access = policy.may_use
+    template_name = "core/history.html"
+    http_method_names = ["get", "head", "options"]
+
+    def get_record(self):
         raise NotImplementedError
 
     def get_context_data(self, **kwargs):
         record = self.get_record()
         return super().get_context_data(record=record, rows=history_rows(record),
-                                        back_url=self.detail_url(record), **kwargs)
+                                        signatures=Signature.objects.of(record),
+                                        back_url=record.get_absolute_url(), **kwargs)
 
 
 def history_rows(record, hidden=HISTORY_HIDDEN_FIELDS):

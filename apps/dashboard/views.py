@@ -1,8 +1,8 @@
 """The home page: key figures against the reference, the review queue and monthly onsets."""
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from apps.accounts.roles import can_run_reports
+from apps.core.policy import access, may_run_reports, may_use
+
 from apps.products.models import ReferenceProfile
 from apps.summaries.cache import data_stamp
 from apps.summaries.selectors import default_product
@@ -40,7 +40,7 @@ def figure_rows(figures, reference):
     ]
 
 
-@login_required
+@access(may_use)
 def home(request):
     reference = (ReferenceProfile.objects.filter(is_current=True).select_related("product")
                  .order_by("product__code").first())
@@ -51,7 +51,7 @@ def home(request):
         stamp = data_stamp()
         figures = selectors.key_figures(scope, reference, stamp)
         awaiting, awaiting_count = selectors.review_queue(scope, stamp=stamp)
-        scheduled = selectors.latest_scheduled_report(product) if can_run_reports(request.user) else None
+        scheduled = selectors.latest_scheduled_report(product) if may_run_reports(request.user) else None
         context.update(
             scope=scope, reference=reference, figures=figures, figure_rows=figure_rows(figures, reference),
             figures_report_url=selectors.report_url(figures.report),

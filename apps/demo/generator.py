@@ -53,14 +53,14 @@ INJECTION_SITES = [site.value for site in InjectionSite if site != InjectionSite
 DOSES = (Decimal("100"), Decimal("200"), Decimal("50"))
 DIAMETER_MM = {Severity.MILD: (10, 50), Severity.MODERATE: (30, 80), Severity.SEVERE: (60, 150)}
 
-PATIENT_FIELDS = ("site", "patient_ref", "sex", "birth_year", "voided_at", "voided_by", "void_reason",
+PATIENT_FIELDS = ("site", "patient_ref", "sex", "birth_year", "version", "voided_at", "voided_by", "void_reason",
                   "created_at", "updated_at")
-PERIOD_FIELDS = ("patient", "product", "start_date", "end_date", "dose_mg_per_day", "route", "lot_number",
+PERIOD_FIELDS = ("patient", "product", "start_date", "end_date", "dose_mg_per_day", "route", "lot_number", "version",
                  "voided_at", "voided_by", "void_reason", "created_at", "updated_at")
 REACTION_FIELDS = (
     "reaction_ref", "patient", "product", "onset_date", "resolution_date", "severity", "ctcae_grade", "symptoms",
     "seriousness", "outcome", "action_taken", "causality", "injection_site", "diameter_mm", "reporter",
-    "reporter_qualification", "meddra_llt_code", "meddra_version", "narrative", "status", "reviewed_by",
+    "reporter_qualification", "meddra_llt_code", "meddra_version", "narrative", "status", "submitted_by", "reviewed_by",
     "reviewed_at", "late_onset_flag", "duplicate_confirmed", "version", "voided_at", "voided_by", "void_reason",
     "created_at", "updated_at",
 )
@@ -354,7 +354,7 @@ def generate_demo_data(*, patients, seed, sites=None, reactions_per_patient=10.0
             result.patients += len(created)
             result.periods += _table_insert(ExposurePeriod, PERIOD_FIELDS, [
                 (patient_ids[index], product.pk, adapt_date(start), adapt_date(end), str(dose), "subcutaneous",
-                 lot, None, None, "", now, now)
+                 lot, 1, None, None, "", now, now)
                 for index, start, end, dose, lot in chunk.periods])
             reaction_rows = []
             for (index, ref, onset, resolution, severity, grade, symptoms, seriousness, outcome, action, causality,
@@ -370,7 +370,7 @@ def generate_demo_data(*, patients, seed, sites=None, reactions_per_patient=10.0
                     ref, patient_ids[index], product.pk, adapt_date(onset), adapt_date(resolution), severity, grade,
                     _multi(symptoms), _multi(seriousness), outcome, action, causality, injection_site, diameter, None,
                     qualification, INJECTION_SITE_REACTION_LLT if reviewed else "", MEDDRA_VERSION if reviewed else "",
-                    "", status, reviewer_id if reviewed else None, reviewed_at, False, False, version,
+                    "", status, None, reviewer_id if reviewed else None, reviewed_at, False, False, version,
                     None, None, "", now, now))
             result.reactions += _table_insert(InjectionSiteReaction, REACTION_FIELDS, reaction_rows)
             if stdout is not None:

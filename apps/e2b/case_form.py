@@ -5,6 +5,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from xhtml2pdf import pisa
 
+from apps.audit.models import Signature
+
 from .meddra import meddra_term_name
 from .models import SenderOrganisation
 from .narrative import approximate_age, case_narrative, format_dose
@@ -37,6 +39,7 @@ def case_form_context(reaction):
         "meddra_name": meddra_term_name(reaction.meddra_llt_code, reaction.meddra_version)
         if reaction.meddra_llt_code else "",
         "narrative": case_narrative(reaction, exposures),
+        "signatures": list(Signature.objects.of(reaction)),
         "printed_at": timezone.now(),
     }
 

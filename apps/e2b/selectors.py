@@ -1,8 +1,6 @@
 """Reads of the E2B app: cases in the user's scope, exposures a message reports, export history."""
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
-from apps.accounts.roles import role_names
 from apps.exposures.models import ExposurePeriod
 from apps.reactions.models import InjectionSiteReaction
 
@@ -11,16 +9,11 @@ from .models import E2bExport
 
 def scoped_reactions(user):
     """Reactions the user may see: a site-bound user sees only their site's cases."""
-    queryset = InjectionSiteReaction.objects.select_related("patient__site", "product")
-    if user is not None and user.site_id:
-        queryset = queryset.filter(patient__site_id=user.site_id)
-    return queryset
+    return InjectionSiteReaction.objects.visible_to(user).select_related("patient__site", "product")
 
 
 def case_get(*, user, pk):
-    """One case for a user with any role; another site's case is a 404, not a 403."""
-    if not role_names(user):
-        raise PermissionDenied("Your account has no role in pv-tracker.")
+    """One case the user may see; another site's case is a 404, not a 403."""
     return get_object_or_404(scoped_reactions(user), pk=pk)
 
 
@@ -38,5 +31,5 @@ def case_exports(reaction):
 
 def exportable_reactions(user):
     """Cases a batch export can offer: live and past the draft stage."""
-    return (scoped_reactions(user).filter(voided_at__isnull=True).exclude(status="draft")
+    return (scoped_reactions(user).live().exclude(status="draft")
             .order_by("-onset_date", "reaction_ref"))

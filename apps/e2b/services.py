@@ -12,8 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 from lxml import etree
 
-from apps.accounts.roles import is_reviewer
-from apps.core.services import check_site_access
+from apps.audit.models import SignedAct
+from apps.audit.signatures import record_signature, require_signature
+from apps.core.policy import may_review, may_touch_site
 from apps.reactions.choices import Status
 from apps.reactions.models import InjectionSiteReaction
 
@@ -58,7 +59,7 @@ class ExportResult:
 
 def can_export(user):
     """Reviewers and admins send ICSRs: they assess causality and lock the cases."""
-    return is_reviewer(user)
+    return bool(may_review(user))
 
 
 def export_problems(reaction, exposures) -> list[str]:
@@ -66,6 +67,8 @@ def export_problems(reaction, exposures) -> list[str]:
     problems = []
     if reaction.is_voided:
         problems.append("The reaction is voided and cannot be reported.")
+    if reaction.patient.is_voided:
+        problems.append("The patient is voided: nothing of a voided patient is exported.")
     if reaction.status == Status.DRAFT:
         problems.append("The reaction is still a draft: submit it first.")
     if not reaction.meddra_llt_code:
@@ -94,8 +97,9 @@ def _case_numbering(reaction, sender):
     return last.case_id, last.version_number + 1
 
 
-def e2b_export(*, reactions, actor=None) -> ExportResult:
-    """Export one batch with one message per reaction; `actor` None is the command line."""
+def e2b_export(*, reactions, actor=None, signature=None) -> ExportResult:
+    """Export one batch with one message per reaction, signed by the exporter; `actor` None is the command line."""
+    require_signature(signature, actor=actor, act=SignedAct.E2B_EXPORT)
     reactions = list({reaction.pk: reaction for reaction in reactions}.values())
     if not reactions:
         raise ExportRefused({"": ["Select at least one reaction to export."]})
@@ -103,7 +107,7 @@ def e2b_export(*, reactions, actor=None) -> ExportResult:
         if not can_export(actor):
             raise PermissionDenied("Only reviewers and administrators export ICSRs.")
         for reaction in reactions:
-            check_site_access(actor, reaction.patient.site_id)
+            may_touch_site(actor, reaction.patient.site_id).require()
 
     with transaction.atomic():
         locked = {r.pk: r for r in InjectionSiteReaction.objects.select_for_update()
@@ -143,4 +147,7 @@ def e2b_export(*, reactions, actor=None) -> ExportResult:
             reaction_version=message.reaction.version, message_id=message.message_id, batch_id=batch_id,
             batch_sha256=digest, message_xml=etree.tostring(element, encoding="unicode"), created_by=actor)
             for message, element in pending]
+        if signature is not None:
+            for message, _ in pending:
+                record_signature(signature, message.reaction)
     return ExportResult(xml=content, batch_id=batch_id, exports=exports)

@@ -1,10 +1,10 @@
-from apps.core.forms import ServiceModelForm
+from apps.core.forms import ReasonForChangeMixin, ServiceModelForm, VersionedFormMixin
 from apps.core.widgets import DateInput
 
 from .models import ExposurePeriod
 
 
-class ExposureForm(ServiceModelForm):
+class ExposureForm(VersionedFormMixin, ReasonForChangeMixin, ServiceModelForm):
     class Meta:
         model = ExposurePeriod
         fields = ["product", "start_date", "end_date", "dose_mg_per_day", "route", "lot_number"]

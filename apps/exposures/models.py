@@ -1,13 +1,19 @@
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from apps.core.models import VoidableModel, reject_future
+from apps.core.models import VersionedModel, VoidableModel, VoidableQuerySet, reference_validator, reject_future
 from apps.products.models import Route
 
 
-class ExposurePeriod(VoidableModel):
+class ExposureQuerySet(VoidableQuerySet):
+    site_lookup = "patient__site"
+    parent_lookup = "patient"
+
+
+class ExposurePeriod(VersionedModel, VoidableModel):
     """An uninterrupted period on one dose of one product; a dose change starts a new period."""
 
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="exposure_periods")
@@ -17,8 +23,10 @@ class ExposurePeriod(VoidableModel):
     dose_mg_per_day = models.DecimalField(max_digits=8, decimal_places=2, validators=[MinValueValidator(0.01)],
                                           verbose_name="dose (mg/day)")
     route = models.CharField(max_length=20, choices=Route.choices, default=Route.SUBCUTANEOUS)
-    lot_number = models.CharField(max_length=50, blank=True)
+    lot_number = models.CharField(max_length=50, blank=True, validators=[reference_validator])
     history = HistoricalRecords()
+
+    objects = ExposureQuerySet.as_manager()
 
     class Meta:
         ordering = ["patient", "product", "start_date"]
@@ -32,6 +40,9 @@ class ExposurePeriod(VoidableModel):
     def __str__(self):
         end = self.end_date or "ongoing"
         return f"{self.product_id and self.product.code} {self.start_date} – {end}, {self.dose_mg_per_day} mg/day"
+
+    def get_absolute_url(self):
+        return reverse("exposures:detail", args=[self.pk])
 
     @property
     def is_ongoing(self):

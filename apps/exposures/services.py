@@ -1,38 +1,77 @@
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from apps.accounts.roles import can_enter_data
-from apps.core.services import check_not_voided, check_site_access, record_void, validated_save
+from apps.core.services import check_version, note_on_locked_cases, record_void, validated_save
 
+from . import policies
 from .models import ExposurePeriod
 
+REPORTED_FIELDS = ("product", "start_date", "end_date", "dose_mg_per_day", "route", "lot_number")
 
-def _check_can_write(actor, patient):
-    if actor is not None and not can_enter_data(actor):
-        raise PermissionDenied("Your role cannot enter or change exposure data.")
-    check_site_access(actor, patient.site_id)
+
+def _locked_by_placement(actor, patient, product_id, start_date, action):
+    """Locked cases a period starting here would be reported by; reporters are refused, reviewers need a reason."""
+    refs = policies.locked_cases(patient=patient, product_id=product_id, start_date=start_date)
+    policies.locked_refusal(actor, refs, action).require()
+    return refs
+
+
+def _note(patient, product_id, start_dates, *, actor, note):
+    cases = patient.reactions.locked().filter(product_id=product_id, onset_date__gte=min(start_dates))
+    note_on_locked_cases(cases, actor=actor, note=note)
 
 
 @transaction.atomic
 def exposure_create(*, patient, product, start_date, dose_mg_per_day, end_date=None, route=None,
-                    lot_number="", actor=None) -> ExposurePeriod:
-    _check_can_write(actor, patient)
+                    lot_number="", actor=None, reason="") -> ExposurePeriod:
+    policies.may_add(actor, patient).require()
+    locked = _locked_by_placement(actor, patient, product.pk, start_date, "add a period reported by")
+    if locked and not reason.strip():
+        raise ValidationError({"reason": "Reviewed cases would report this period: give the reason for adding it."})
     period = ExposurePeriod(patient=patient, product=product, start_date=start_date, end_date=end_date,
                             dose_mg_per_day=dose_mg_per_day, route=route or product.route,
                             lot_number=(lot_number or "").strip())
-    return validated_save(period, actor=actor)
+    validated_save(period, actor=actor, change_reason=reason.strip() or None)
+    if locked:
+        _note(patient, product.pk, [start_date], actor=actor,
+              note=f"Exposure period from {start_date} added: {reason.strip()}")
+    return period
 
 
 @transaction.atomic
-def exposure_update(*, period: ExposurePeriod, actor=None, **fields) -> ExposurePeriod:
-    _check_can_write(actor, period.patient)
-    check_not_voided(period)
+def exposure_update(*, period: ExposurePeriod, actor=None, expected_version=None, reason="",
+                    **fields) -> ExposurePeriod:
+    period = ExposurePeriod.objects.select_for_update().select_related("patient__site").get(pk=period.pk)
+    check_version(period, expected_version, "exposure period")
+    policies.may_edit(actor, period).require()
+    before = (period.product_id, period.start_date)
+    changed = [name for name, value in fields.items() if getattr(period, name) != value]
     for name, value in fields.items():
         setattr(period, name, value)
-    return validated_save(period, actor=actor)
+    locked = []
+    if changed:
+        locked = (policies.locked_cases(patient=period.patient, product_id=before[0], start_date=before[1])
+                  + _locked_by_placement(actor, period.patient, period.product_id, period.start_date, "move")
+                  if period.start_date else [])
+    if locked and not reason.strip():
+        raise ValidationError({"reason": "Reviewed cases report this period: give the reason for the change."})
+    period.version += 1
+    validated_save(period, actor=actor, change_reason=reason.strip() or None)
+    if locked:
+        note = f"Exposure period from {before[1]} changed ({', '.join(changed)}): {reason.strip()}"
+        _note(period.patient, before[0], [before[1]], actor=actor, note=note)
+        if period.product_id != before[0] or period.start_date < before[1]:
+            _note(period.patient, period.product_id, [period.start_date], actor=actor, note=note)
+    return period
 
 
 @transaction.atomic
-def exposure_void(*, period: ExposurePeriod, actor, reason) -> ExposurePeriod:
-    _check_can_write(actor, period.patient)
-    return record_void(period, actor=actor, reason=reason)
+def exposure_void(*, period: ExposurePeriod, actor, reason, signature=None) -> ExposurePeriod:
+    period = ExposurePeriod.objects.select_for_update().select_related("patient__site").get(pk=period.pk)
+    policies.may_void(actor, period).require()
+    locked = policies.locked_cases_of(period)
+    record_void(period, actor=actor, reason=reason, signature=signature)
+    if locked:
+        _note(period.patient, period.product_id, [period.start_date], actor=actor,
+              note=f"Exposure period from {period.start_date} voided: {reason.strip()}")
+    return period

@@ -1,15 +1,10 @@
-"""Exposure-period screens: thin views over the selectors (reads) and services (writes)."""
-from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
-from django.urls import reverse
-from django.views.generic import TemplateView
-
-from apps.core.views import HistoryView, ScopedListView, ServiceFormView, VoidView
+"""Exposure-period screens: thin views over the selectors (reads), the policy and the services (writes)."""
+from apps.core.policy import may_review
+from apps.core.views import HistoryView, RecordDetailView, RecordFormView, ScopedListView, VoidView
 from apps.patients.selectors import patient_get
-from apps.patients.views import detail_url as patient_url
-from apps.patients.views import require_data_entry
 from apps.products.models import Product
 
+from . import policies
 from .filters import ExposureFilter
 from .forms import ExposureForm
 from .selectors import exposure_get, exposure_list, latest_exposed_product
@@ -17,8 +12,9 @@ from .services import exposure_create, exposure_update, exposure_void
 from .tables import ExposureTable
 
 
-def detail_url(period):
-    return reverse("exposures:detail", args=[period.pk])
+class ExposureRecordMixin:
+    def get_record(self):
+        return exposure_get(user=self.request.user, pk=self.kwargs["pk"])
 
 
 class ExposureListView(ScopedListView):
@@ -31,82 +27,75 @@ class ExposureListView(ScopedListView):
         return exposure_list(user=user, include_voided=include_voided)
 
 
-class ExposureCreateView(ServiceFormView):
+class ExposureCreateView(RecordFormView):
+    """A new period of a patient: the record checked is the patient."""
+
     form_class = ExposureForm
 
-    def check_access(self):
-        self.patient = patient_get(user=self.request.user, pk=self.kwargs["patient_pk"])
-        require_data_entry(self.request.user)
-        if self.patient.is_voided:
-            raise PermissionDenied("The patient is voided; no exposure can be added.")
+    def get_record(self):
+        return patient_get(user=self.request.user, pk=self.kwargs["patient_pk"])
+
+    def decide(self, record):
+        return policies.may_add(self.request.user, record)
 
     def get_initial(self):
         """Preselect the product the patient was last exposed to (or the only product there is)."""
-        product = latest_exposed_product(self.patient)
+        product = latest_exposed_product(self.record)
         if product is None:
             products = list(Product.objects.all()[:2])
             product = products[0] if len(products) == 1 else None
         return {"product": product.pk} if product else {}
 
-    def perform(self, form):
-        return exposure_create(patient=self.patient, actor=self.request.user, **form.cleaned_data)
-
-    def get_success_url(self):
-        return patient_url(self.patient)
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(page_title=f"New exposure period · patient {self.patient.patient_ref}",
-                                        cancel_url=patient_url(self.patient), **kwargs)
-
-
-class ExposureUpdateView(ServiceFormView):
-    form_class = ExposureForm
-
-    def check_access(self):
-        self.record = exposure_get(user=self.request.user, pk=self.kwargs["pk"])
-        require_data_entry(self.request.user)
-        if self.record.is_voided:
-            raise PermissionDenied("The exposure period is voided; voided records cannot be edited.")
-
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "instance": self.record}
+        return {**super().get_form_kwargs(), "ask_reason": bool(may_review(self.request.user))}
 
     def perform(self, form):
-        return exposure_update(period=self.record, actor=self.request.user, **form.cleaned_data)
+        return exposure_create(patient=self.record, actor=self.request.user, **form.cleaned_data)
 
     def get_success_url(self):
-        return detail_url(self.object)
+        return self.record.get_absolute_url()
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            page_title=f"Edit exposure period · patient {self.record.patient.patient_ref}",
-            cancel_url=detail_url(self.record), **kwargs)
-
-
-class ExposureDetailView(LoginRequiredMixin, TemplateView):
-    template_name = "exposures/detail.html"
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(period=exposure_get(user=self.request.user, pk=self.kwargs["pk"]),
+        return super().get_context_data(page_title=f"New exposure period · patient {self.record.patient_ref}",
                                         **kwargs)
 
 
-class ExposureVoidView(VoidView):
+class ExposureUpdateView(ExposureRecordMixin, RecordFormView):
+    form_class = ExposureForm
+
+    def decide(self, record):
+        return policies.may_edit(self.request.user, record)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "instance": self.record,
+                "ask_reason": bool(may_review(self.request.user))}
+
+    def perform(self, form):
+        return exposure_update(period=self.record, actor=self.request.user, expected_version=form.expected_version(),
+                               **form.cleaned_data)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            page_title=f"Edit exposure period · patient {self.record.patient.patient_ref}", **kwargs)
+
+
+class ExposureDetailView(ExposureRecordMixin, RecordDetailView):
+    template_name = "exposures/detail.html"
+    context_object_name = "period"
+
+    def record_actions(self, record):
+        return policies.actions(self.request.user, record)
+
+
+class ExposureVoidView(ExposureRecordMixin, VoidView):
     page_title = "Void exposure period"
 
-    def get_record(self):
-        return exposure_get(user=self.request.user, pk=self.kwargs["pk"])
+    def decide(self, record):
+        return policies.may_void(self.request.user, record)
 
-    def detail_url(self, record):
-        return detail_url(record)
-
-    def void(self, record, reason):
-        return exposure_void(period=record, actor=self.request.user, reason=reason)
+    def void(self, record, reason, signature):
+        return exposure_void(period=record, actor=self.request.user, reason=reason, signature=signature)
 
 
-class ExposureHistoryView(HistoryView):
-    def get_record(self):
-        return exposure_get(user=self.request.user, pk=self.kwargs["pk"])
-
-    def detail_url(self, record):
-        return detail_url(record)
+class ExposureHistoryView(ExposureRecordMixin, HistoryView):
+    pass

@@ -20,7 +20,7 @@ from django.db.models.base import ModelState
 from django.utils import timezone
 
 from apps.accounts.models import Site
-from apps.accounts.roles import can_enter_data
+from apps.core.policy import may_enter_data
 from apps.core.fields import MultiChoiceField
 from apps.e2b.meddra import meddra_code_problem
 from apps.e2b.models import SenderOrganisation
@@ -35,6 +35,23 @@ from .validation import RowChecker
 from .writing import ModelWriter, text_values
 
 CHANGE_REASON = "CSV import"
+LOCKED_REFS_SHOWN = 3
+
+
+def locked_message(refs, what):
+    shown = ", ".join(sorted(refs)[:LOCKED_REFS_SHOWN]) + (" …" if len(refs) > LOCKED_REFS_SHOWN else "")
+    return (f"{what} is reported by reviewed and locked case(s) {shown}; the import cannot change what a locked "
+            "case reports (a reviewer changes it in the application, giving a reason)")
+
+
+def locked_cases_by_patient(patient_ids):
+    """patient id -> [(product id, onset, reaction ref)] of the reviewed (locked) cases: one query a batch."""
+    found = defaultdict(list)
+    for patient_id, product_id, onset, ref in (InjectionSiteReaction.objects.locked()
+                                               .filter(patient_id__in=patient_ids)
+                                               .values_list("patient_id", "product_id", "onset_date", "reaction_ref")):
+        found[patient_id].append((product_id, onset, ref))
+    return found
 BATCH_SIZE = 2000
 
 PATIENTS = FileSpec("patients", ("patient_ref", "site", "sex", "birth_year"))
@@ -102,8 +119,7 @@ def pv_csv_import(*, patients=None, exposures=None, reactions=None, dry_run=Fals
     `actor`, if given, is recorded in history and as reporter of new reactions, and must be allowed to
     enter data; a site-bound actor can import only their own site's patients.
     """
-    if actor is not None and not can_enter_data(actor):
-        raise PermissionDenied("Your role cannot enter or change data.")
+    may_enter_data(actor).require()
     result = ImportResult(dry_run=dry_run)
     given = [(spec, source) for spec, source in zip(SPECS, (patients, exposures, reactions)) if source is not None]
     sources = [CsvSource(source, spec, max_bytes=settings.IMPORT_MAX_FILE_BYTES) for spec, source in given]
@@ -356,6 +372,7 @@ class PatientImporter(_FileImporter):
         refs = text_values({ref for *_, ref, _ in parsed})
         existing = {(patient.site_id, patient.patient_ref): patient for patient in
                     Patient.objects.filter(site_id__in=site_ids, patient_ref__in=refs)}
+        locked = locked_cases_by_patient([patient.pk for patient in existing.values()])
 
         created, updated = [], []
         for line, row, site_code, ref, data in parsed:
@@ -373,15 +390,20 @@ class PatientImporter(_FileImporter):
                 self._refused(line, {"patient_ref": [f"patient {ref!r} is voided; the import cannot change it"]},
                               site_code, ref)
                 continue
+            if current is not None and locked.get(current.pk):
+                refs_locked = [case_ref for *_, case_ref in locked[current.pk]]
+                self._refused(line, {"patient_ref": [locked_message(refs_locked, f"patient {ref!r}")]}, site_code, ref)
+                continue
             if current is not None:
                 candidate = self.changed_copy(current, data)
+                candidate.version += 1
             else:
                 candidate = self.blank.new(site_id=site.pk, patient_ref=ref, **data)
             if not self.validate(line, candidate):
                 self.run.refused_patients[ref].append((site_code, self.where(line)))
                 continue
             (updated if current is not None else created).append(candidate)
-        self.run.write(Patient, created, updated, self.FIELDS)
+        self.run.write(Patient, created, updated, (*self.FIELDS, "version"))
         self.counts.created += len(created)
         self.counts.updated += len(updated)
 
@@ -424,6 +446,7 @@ class ExposureImporter(_FileImporter):
         patient_ids = {patient.pk for _, row, patient, *_ in parsed if patient is not None}
         for period in ExposurePeriod.objects.filter(patient_id__in=patient_ids, voided_at__isnull=True):
             groups[(period.patient_id, period.product_id)].append(period)
+        locked = locked_cases_by_patient(patient_ids)
 
         created, updated = [], []
         for line, row, patient, product, start, data in parsed:
@@ -435,8 +458,16 @@ class ExposureImporter(_FileImporter):
             if current is not None and self.unchanged(current, data):
                 self.counts.unchanged += 1
                 continue
+            # A period starting by a locked case's onset is part of what that case reports (see exposures.policies).
+            refs_locked = [ref for product_id, onset, ref in locked.get(patient.pk, ())
+                           if product_id == product.pk and onset >= start]
+            if refs_locked:
+                self.refuse(line, {"start_date": [locked_message(
+                    refs_locked, f"the exposure of patient {patient.patient_ref!r} starting {start.isoformat()}")]})
+                continue
             if current is not None:
                 candidate = self.changed_copy(current, data)
+                candidate.version += 1
             else:
                 candidate = self.blank.new(patient_id=patient.pk, product_id=product.pk, start_date=start, **data)
             candidate.known_siblings = [period for period in group if period is not current]
@@ -448,7 +479,7 @@ class ExposureImporter(_FileImporter):
             else:
                 group.append(candidate)
                 created.append(candidate)
-        self.run.write(ExposurePeriod, created, updated, self.FIELDS)
+        self.run.write(ExposurePeriod, created, updated, (*self.FIELDS, "version"))
         self.counts.created += len(created)
         self.counts.updated += len(updated)
 

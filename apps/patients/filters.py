@@ -2,7 +2,8 @@ import django_filters
 from django import forms
 
 from apps.accounts.models import Site
-from apps.accounts.roles import is_reviewer, scoped_site
+from apps.accounts.roles import scoped_site
+from apps.core.policy import may_see_voided
 
 from .models import Patient, Sex
 
@@ -16,7 +17,7 @@ class IncludeVoidedMixin(django_filters.FilterSet):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        if user is None or not is_reviewer(user):
+        if user is None or not may_see_voided(user):
             self.filters.pop("include_voided", None)
         site = scoped_site(user) if user is not None else None
         for name, flt in self.filters.items():

@@ -2,12 +2,12 @@ from django import forms
 
 from apps.accounts.models import Site
 from apps.accounts.roles import scoped_site
-from apps.core.forms import ServiceModelForm
+from apps.core.forms import ReasonForChangeMixin, ServiceModelForm, VersionedFormMixin
 
 from .models import Patient
 
 
-class PatientForm(ServiceModelForm):
+class PatientForm(VersionedFormMixin, ReasonForChangeMixin, ServiceModelForm):
     class Meta:
         model = Patient
         fields = ["site", "patient_ref", "sex", "birth_year"]

@@ -1,8 +1,9 @@
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from apps.core.models import VoidableModel, today
+from apps.core.models import VersionedModel, VoidableModel, VoidableQuerySet, reference_validator, today
 
 
 class Sex(models.TextChoices):
@@ -12,15 +13,21 @@ class Sex(models.TextChoices):
     UNKNOWN = "unknown", "Unknown"
 
 
-class Patient(VoidableModel):
+class PatientQuerySet(VoidableQuerySet):
+    site_lookup = "site"
+
+
+class Patient(VersionedModel, VoidableModel):
     """A pseudonymous patient: a site's own reference, never a name or contact detail."""
 
     site = models.ForeignKey("accounts.Site", on_delete=models.PROTECT, related_name="patients")
-    patient_ref = models.CharField(max_length=50, verbose_name="patient reference",
+    patient_ref = models.CharField(max_length=50, verbose_name="patient reference", validators=[reference_validator],
                                    help_text="The site's pseudonymous code for the patient.")
     sex = models.CharField(max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
     birth_year = models.PositiveSmallIntegerField(null=True, blank=True)
     history = HistoricalRecords()
+
+    objects = PatientQuerySet.as_manager()
 
     class Meta:
         ordering = ["site__code", "patient_ref"]
@@ -32,6 +39,9 @@ class Patient(VoidableModel):
 
     def __str__(self):
         return f"{self.patient_ref} ({self.site_id and self.site.code})"
+
+    def get_absolute_url(self):
+        return reverse("patients:detail", args=[self.pk])
 
     def clean(self):
         if self.birth_year is not None and not 1900 <= self.birth_year <= today().year:

@@ -1,29 +1,17 @@
-"""Reads of patients, always scoped to what the user may see."""
+"""Reads of patients, always scoped to what the user may see (Patient.objects.visible_to)."""
 from django.shortcuts import get_object_or_404
-
-from apps.accounts.roles import is_reviewer, scoped_site
 
 from .models import Patient
 
 
-def _scoped(user):
-    """Every patient the user may open: a site-bound user sees only their site."""
-    queryset = Patient.objects.select_related("site")
-    site = scoped_site(user)
-    return queryset.filter(site=site) if site is not None else queryset
-
-
 def patient_list(*, user, include_voided=False):
     """Patients for listings: voided ones are hidden, except for reviewers who ask for them."""
-    queryset = _scoped(user)
-    if not (include_voided and is_reviewer(user)):
-        queryset = queryset.filter(voided_at__isnull=True)
-    return queryset
+    return Patient.objects.select_related("site").listed_for(user, include_voided=include_voided)
 
 
 def patient_get(*, user, pk):
     """One patient the user may see (voided included); another site's patient is a 404."""
-    return get_object_or_404(_scoped(user).select_related("voided_by"), pk=pk)
+    return get_object_or_404(Patient.objects.visible_to(user).select_related("site", "voided_by"), pk=pk)
 
 
 def patient_ids_with_ref(text, *, limit):

@@ -1,14 +1,10 @@
-"""Patient screens: thin views over the selectors (reads) and services (writes)."""
-from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
-from django.urls import reverse, reverse_lazy
-from django.views.generic import TemplateView
+"""Patient screens: thin views over the selectors (reads), the policy and the services (writes)."""
+from django.urls import reverse_lazy
 
-from apps.accounts.roles import can_enter_data
-from apps.core.views import HistoryView, ScopedListView, ServiceFormView, VoidView
-from apps.exposures.selectors import exposures_of_patient
-from apps.reactions.selectors import reactions_of_patient
+from apps.core.policy import may_see_voided
+from apps.core.views import HistoryView, RecordDetailView, RecordFormView, ScopedListView, ServiceFormView, VoidView
 
+from . import policies
 from .filters import PatientFilter
 from .forms import PatientForm
 from .selectors import patient_get, patient_list
@@ -16,13 +12,9 @@ from .services import patient_create, patient_update, patient_void
 from .tables import PatientTable
 
 
-def detail_url(patient):
-    return reverse("patients:detail", args=[patient.pk])
-
-
-def require_data_entry(user):
-    if not can_enter_data(user):
-        raise PermissionDenied("Your role can read data but cannot enter or change it.")
+class PatientRecordMixin:
+    def get_record(self):
+        return patient_get(user=self.request.user, pk=self.kwargs["pk"])
 
 
 class PatientListView(ScopedListView):
@@ -41,69 +33,60 @@ class PatientCreateView(ServiceFormView):
     page_title = "New patient"
     cancel_url = reverse_lazy("patients:list")
 
-    def check_access(self):
-        require_data_entry(self.request.user)
-
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "user": self.request.user}
 
     def perform(self, form):
         return patient_create(actor=self.request.user, **form.cleaned_data)
 
-    def get_success_url(self):
-        return detail_url(self.object)
 
-
-class PatientUpdateView(ServiceFormView):
+class PatientUpdateView(PatientRecordMixin, RecordFormView):
     form_class = PatientForm
 
-    def check_access(self):
-        self.record = patient_get(user=self.request.user, pk=self.kwargs["pk"])
-        require_data_entry(self.request.user)
-        if self.record.is_voided:
-            raise PermissionDenied("The patient is voided; voided records cannot be edited.")
+    def decide(self, record):
+        return policies.may_edit(self.request.user, record)
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "user": self.request.user, "instance": self.record}
+        return {**super().get_form_kwargs(), "user": self.request.user, "instance": self.record,
+                "ask_reason": bool(policies.locked_cases(self.record))}
 
     def perform(self, form):
-        return patient_update(patient=self.record, actor=self.request.user, **form.cleaned_data)
-
-    def get_success_url(self):
-        return detail_url(self.object)
+        return patient_update(patient=self.record, actor=self.request.user, expected_version=form.expected_version(),
+                              **form.cleaned_data)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(page_title=f"Edit patient {self.record.patient_ref}",
-                                        cancel_url=detail_url(self.record), **kwargs)
+        return super().get_context_data(page_title=f"Edit patient {self.record.patient_ref}", **kwargs)
 
 
-class PatientDetailView(LoginRequiredMixin, TemplateView):
+class PatientDetailView(PatientRecordMixin, RecordDetailView):
     template_name = "patients/detail.html"
+    context_object_name = "patient"
+
+    def record_actions(self, record):
+        return policies.actions(self.request.user, record)
 
     def get_context_data(self, **kwargs):
-        user = self.request.user
-        patient = patient_get(user=user, pk=self.kwargs["pk"])
-        exposures = exposures_of_patient(user=user, patient=patient)
-        reactions = reactions_of_patient(user=user, patient=patient)
-        return super().get_context_data(patient=patient, exposures=exposures, reactions=reactions, **kwargs)
+        context = super().get_context_data(**kwargs)
+        user, patient = self.request.user, context["patient"]
+        # Through the reverse relations: the patient app does not import the apps that depend on it.
+        exposures = (patient.exposure_periods.visible_to(user).select_related("product")
+                     .order_by("product__code", "start_date"))
+        reactions = patient.reactions.visible_to(user).select_related("product")
+        if not may_see_voided(user):
+            exposures, reactions = exposures.filter(voided_at__isnull=True), reactions.filter(voided_at__isnull=True)
+        context.update(exposures=exposures, reactions=reactions)
+        return context
 
 
-class PatientVoidView(VoidView):
+class PatientVoidView(PatientRecordMixin, VoidView):
     page_title = "Void patient"
 
-    def get_record(self):
-        return patient_get(user=self.request.user, pk=self.kwargs["pk"])
+    def decide(self, record):
+        return policies.may_void(self.request.user, record)
 
-    def detail_url(self, record):
-        return detail_url(record)
-
-    def void(self, record, reason):
-        return patient_void(patient=record, actor=self.request.user, reason=reason)
+    def void(self, record, reason, signature):
+        return patient_void(patient=record, actor=self.request.user, reason=reason, signature=signature)
 
 
-class PatientHistoryView(HistoryView):
-    def get_record(self):
-        return patient_get(user=self.request.user, pk=self.kwargs["pk"])
-
-    def detail_url(self, record):
-        return detail_url(record)
+class PatientHistoryView(PatientRecordMixin, HistoryView):
+    pass

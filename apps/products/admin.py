@@ -1,6 +1,8 @@
+from django import forms
 from django.contrib import admin
 
 from apps.core.admin import AuditedHistoryAdmin
+from apps.core.services import check_version
 
 from .models import Product, ReferenceProfile
 from .services import reference_profile_make_current
@@ -11,13 +13,37 @@ class ProductAdmin(AuditedHistoryAdmin):
     list_display = ("code", "name", "route")
 
 
+class ReferenceProfileForm(forms.ModelForm):
+    """Carries the version it showed (as `seen_version`: the admin reserves the model's own field name)."""
+
+    seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = ReferenceProfile
+        fields = "__all__"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["seen_version"].initial = self.instance.version if self.instance.pk else None
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is not None:
+            stored = ReferenceProfile.objects.get(pk=self.instance.pk)
+            check_version(stored, cleaned.get("seen_version"), "reference profile")
+        return cleaned
+
+
 @admin.register(ReferenceProfile)
 class ReferenceProfileAdmin(AuditedHistoryAdmin):
+    form = ReferenceProfileForm
     list_display = ("product", "label", "effective_date", "isr_incidence", "mild_moderate_share", "is_current")
     list_filter = ("product", "is_current")
     actions = ["make_current"]
 
     def save_model(self, request, obj, form, change):
+        if change:
+            obj.version += 1
         if obj.is_current:
             reference_profile_make_current(profile=obj)
         else:

@@ -3,6 +3,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from apps.core.models import NOTE_MAX_LENGTH, VersionedModel, bounded_text
+
 
 class Route(models.TextChoices):
     SUBCUTANEOUS = "subcutaneous", "Subcutaneous"
@@ -31,7 +33,7 @@ class Product(models.Model):
 share_validators = [MinValueValidator(0), MaxValueValidator(1)]
 
 
-class ReferenceProfile(models.Model):
+class ReferenceProfile(VersionedModel):
     """A product's documented ISR profile, as data with its citation.
 
     Figures are stored exactly as the source gives them (shares as proportions 0–1, with
@@ -41,7 +43,8 @@ class ReferenceProfile(models.Model):
 
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="reference_profiles")
     label = models.CharField(max_length=200, help_text="Short name, e.g. 'Kineret RA overview'.")
-    source_citation = models.TextField(help_text="Full citation of the source document.")
+    source_citation = models.TextField(help_text="Full citation of the source document.", max_length=NOTE_MAX_LENGTH,
+                                       validators=bounded_text(NOTE_MAX_LENGTH))
     source_url = models.URLField(blank=True)
     source_document = models.CharField(max_length=300, blank=True, help_text="Document name, section or page.")
     effective_date = models.DateField()
@@ -62,7 +65,7 @@ class ReferenceProfile(models.Model):
     exposed_12_months = models.PositiveIntegerField(null=True, blank=True)
     dose_mg_per_day = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
     is_current = models.BooleanField(default=False, help_text="The profile reports compare against by default.")
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, max_length=NOTE_MAX_LENGTH, validators=bounded_text(NOTE_MAX_LENGTH))
     history = HistoricalRecords()
 
     class Meta:

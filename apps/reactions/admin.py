@@ -1,13 +1,13 @@
 from django.contrib import admin
 
-from apps.core.admin import AuditedHistoryAdmin
+from apps.core.admin import ClinicalRecordAdmin
 
 from .models import InjectionSiteReaction
 
 
 @admin.register(InjectionSiteReaction)
-class InjectionSiteReactionAdmin(AuditedHistoryAdmin):
-    """Read-mostly admin: data entry and the review workflow go through the web forms and services."""
+class InjectionSiteReactionAdmin(ClinicalRecordAdmin):
+    """Read-only: data entry and the workflow go through the web forms and their services."""
 
     list_display = ("reaction_ref", "patient", "product", "onset_date", "severity", "outcome", "status",
                     "voided_at")
@@ -16,6 +16,3 @@ class InjectionSiteReactionAdmin(AuditedHistoryAdmin):
     readonly_fields = ("status", "reviewed_by", "reviewed_at", "late_onset_flag", "duplicate_confirmed",
                        "version", "voided_at", "voided_by", "void_reason", "created_at", "updated_at")
     raw_id_fields = ("patient", "reporter")
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -8,7 +8,7 @@ from apps.products.models import Product
 
 from .choices import CtcaeGrade, Outcome, Severity, Status
 from .models import InjectionSiteReaction
-from .selectors import at_site, matching_ref
+from .selectors import matching_ref
 
 YES_NO = (("yes", "Yes"), ("no", "No"))
 
@@ -42,7 +42,7 @@ class ReactionFilter(IncludeVoidedMixin):
         return queryset.filter(seriousness="")
 
     def filter_site(self, queryset, name, value):
-        return at_site(queryset, value)
+        return queryset.at_site(value.pk)
 
     def filter_search(self, queryset, name, value):
         return matching_ref(queryset, value)

@@ -1,8 +1,10 @@
 """Reaction entry forms (REDCap-like): typed inputs only; every clinical rule runs in the services."""
 from django import forms
 
-from apps.accounts.roles import is_reviewer
-from apps.core.forms import ServiceModelForm
+from apps.core.policy import may_review
+from apps.audit.models import SignedAct
+from apps.audit.signatures import SignatureFormMixin
+from apps.core.forms import ServiceModelForm, VersionedFormMixin
 from apps.core.widgets import DateInput
 from apps.exposures.selectors import latest_exposed_product
 
@@ -68,7 +70,7 @@ class ReactionCreateForm(DuplicateConfirmMixin, ServiceModelForm):
 
     def __init__(self, *args, user, patient, **kwargs):
         super().__init__(*args, **kwargs)
-        if not is_reviewer(user):
+        if not may_review(user):
             del self.fields["causality"]
         product = latest_exposed_product(patient)
         if product is not None:
@@ -77,9 +79,7 @@ class ReactionCreateForm(DuplicateConfirmMixin, ServiceModelForm):
         self.fields["reaction_ref"].initial = f"{patient.site.code}-{patient.patient_ref}-R{count}"
 
 
-class ReactionUpdateForm(DuplicateConfirmMixin, ServiceModelForm):
-    version = forms.IntegerField(widget=forms.HiddenInput)
-
+class ReactionUpdateForm(VersionedFormMixin, DuplicateConfirmMixin, ServiceModelForm):
     class Meta:
         model = InjectionSiteReaction
         fields = [*EDITABLE_FIELDS, "causality"]
@@ -89,12 +89,13 @@ class ReactionUpdateForm(DuplicateConfirmMixin, ServiceModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        if not is_reviewer(user):
+        if not may_review(user):
             del self.fields["causality"]
-        self.fields["version"].initial = self.instance.version
 
 
-class ReactionReviewForm(ServiceModelForm):
+class ReactionReviewForm(SignatureFormMixin, ServiceModelForm):
+    signature_act = SignedAct.REVIEW
+
     class Meta:
         model = InjectionSiteReaction
         fields = ["causality", "meddra_llt_code", "meddra_version"]

@@ -1,57 +1,16 @@
 """Reads of injection-site reactions, scoped through the patient's site."""
-from django.db import connection
-from django.db.models import F, Func, IntegerField, Max, Q
-from django.db.models.lookups import Exact
+from django.db.models import Q
 from django.shortcuts import get_object_or_404
 
-from apps.accounts.roles import can_enter_data, is_reviewer, scoped_site
-from apps.patients.models import Patient
 from apps.patients.selectors import patient_ids_with_ref
 
-from .choices import Status
 from .models import InjectionSiteReaction
-
-# Share of all patients above which a site's listing walks the onset index on SQLite (see at_site).
-SQLITE_INDEX_WALK_SHARE = 0.05
-
-
-def _scoped(user):
-    """Every reaction the user may open: a site-bound user sees only their site's patients."""
-    queryset = InjectionSiteReaction.objects.select_related("patient__site", "product")
-    site = scoped_site(user)
-    return queryset.filter(patient__site=site) if site is not None else queryset
-
-
-def at_site(queryset, site):
-    """The reactions of `queryset` at `site`, in a form SQLite can page through by the onset index.
-
-    SQLite's planner ignores LIMIT: for `patient__site=site` it reads every reaction of the site's
-    patients and sorts them (0.1-0.3 s for a tenth of a million reactions) instead of walking the
-    listing's index until a page is full. Its unary `+` keeps the site condition off the indexes, so it
-    walks the index, which is quick when the site holds a fair share of the patients (a page needs about
-    25 / share rows) and slow for a small one, which keeps the plain filter and sorts its few rows.
-    PostgreSQL weighs LIMIT itself and always gets the plain filter.
-    """
-    if connection.vendor != "sqlite":
-        return queryset.filter(patient__site=site)
-    # Two index-only reads (the last id stands for the number of patients).
-    site_patients = Patient.objects.filter(site=site).count()
-    last_id = Patient.objects.aggregate(last_id=Max("pk"))["last_id"] or 0
-    if site_patients < SQLITE_INDEX_WALK_SHARE * last_id:
-        return queryset.filter(patient__site=site)
-    unindexed_site = Func(F("patient__site_id"), template="+%(expressions)s", output_field=IntegerField())
-    return queryset.filter(Exact(unindexed_site, site.pk))
 
 
 def reaction_list(*, user, include_voided=False):
     """Reactions for listings: voided ones (or of voided patients) only for reviewers who ask."""
-    queryset = InjectionSiteReaction.objects.select_related("patient__site", "product")
-    site = scoped_site(user)
-    if site is not None:
-        queryset = at_site(queryset, site)
-    if not (include_voided and is_reviewer(user)):
-        queryset = queryset.filter(voided_at__isnull=True, patient__voided_at__isnull=True)
-    return queryset
+    return (InjectionSiteReaction.objects.select_related("patient__site", "product")
+            .listed_for(user, include_voided=include_voided))
 
 
 # A search text met by fewer rows than this is looked up first (see matching_ref).
@@ -78,25 +37,6 @@ def matching_ref(queryset, text):
 def reaction_get(*, user, pk):
     """One reaction the user may see (voided included); another site's reaction is a 404."""
     return get_object_or_404(
-        _scoped(user).select_related("reporter", "reviewed_by", "voided_by"),
+        InjectionSiteReaction.objects.visible_to(user)
+        .select_related("patient__site", "product", "reporter", "reviewed_by", "voided_by"),
         pk=pk)
-
-
-def reaction_actions(*, user, reaction):
-    """Which workflow buttons to show; mirrors the rules the services enforce."""
-    live = not reaction.is_voided
-    enters = can_enter_data(user)
-    reviewer = is_reviewer(user)
-    editable = live and enters and not reaction.is_locked and (reaction.status == Status.DRAFT or reviewer)
-    return {
-        "edit": editable,
-        "submit": live and enters and reaction.status == Status.DRAFT,
-        "review": live and reviewer and reaction.status == Status.SUBMITTED,
-        "void": live and (reviewer or (enters and reaction.status == Status.DRAFT)),
-    }
-
-
-def reactions_of_patient(*, user, patient):
-    """A patient's reactions for their page: live ones, and voided ones too for reviewers."""
-    queryset = _scoped(user).filter(patient=patient)
-    return queryset if is_reviewer(user) else queryset.filter(voided_at__isnull=True)

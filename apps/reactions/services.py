@@ -4,10 +4,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from apps.accounts.roles import can_enter_data, is_reviewer
-from apps.core.services import check_not_voided, check_site_access, record_void, validated_save
+from apps.audit.models import SignedAct
+from apps.audit.signatures import record_signature, require_signature, signature_note
+from apps.core.policy import may_review
+from apps.core.services import check_version, record_void, validated_save
 from apps.patients.models import Patient
 
+from . import policies
 from .choices import Status
 from .models import InjectionSiteReaction
 
@@ -17,10 +20,6 @@ EDITABLE_FIELDS = (
     "meddra_llt_code", "meddra_version",
 )
 REVIEWER_FIELDS = ("causality",)
-
-
-class EditConflict(ValidationError):
-    """Someone else saved the record after the editor loaded it."""
 
 
 def probable_duplicates(reaction: InjectionSiteReaction):
@@ -45,19 +44,6 @@ def _check_duplicates(reaction, confirm_duplicate):
     reaction.duplicate_confirmed = bool(duplicates)
 
 
-def _check_can_edit(actor, reaction):
-    check_not_voided(reaction)
-    if actor is None:
-        return
-    check_site_access(actor, reaction.patient.site_id)
-    if not can_enter_data(actor):
-        raise PermissionDenied("Your role cannot enter or change reactions.")
-    if reaction.status == Status.REVIEWED:
-        raise PermissionDenied("The reaction is reviewed and locked; it can no longer be edited.")
-    if reaction.status != Status.DRAFT and not is_reviewer(actor):
-        raise PermissionDenied("Only drafts can be edited by reporters; ask a reviewer.")
-
-
 @transaction.atomic
 def reaction_create(*, reaction_ref, patient, product, onset_date, severity, symptoms, outcome, actor=None,
                     confirm_duplicate=False, status=Status.DRAFT, **fields) -> InjectionSiteReaction:
@@ -67,8 +53,9 @@ def reaction_create(*, reaction_ref, patient, product, onset_date, severity, sym
     reaction = InjectionSiteReaction(
         reaction_ref=reaction_ref.strip(), patient=patient, product=product, onset_date=onset_date,
         severity=severity, symptoms=symptoms, outcome=outcome, status=status, reporter=actor, **fields)
-    _check_can_edit(actor, reaction)
-    if actor is not None and fields.get("causality") and not is_reviewer(actor):
+    policies.may_create(actor, patient).require()
+    policies.may_edit(actor, reaction).require()
+    if actor is not None and fields.get("causality") and not may_review(actor):
         raise PermissionDenied("Causality is assessed by a reviewer.")
     reaction.full_clean()
     _check_duplicates(reaction, confirm_duplicate)
@@ -80,13 +67,9 @@ def reaction_update(*, reaction: InjectionSiteReaction, actor=None, expected_ver
                     confirm_duplicate=False, **fields) -> InjectionSiteReaction:
     """Apply an edit unless someone saved the record since the editor loaded `expected_version`."""
     current = InjectionSiteReaction.objects.select_for_update().select_related("patient").get(pk=reaction.pk)
-    if expected_version is not None and current.version != expected_version:
-        raise EditConflict(
-            "Someone else saved this reaction after you opened it (your version %(mine)s, now %(theirs)s). "
-            "Reload the page to see their changes, then make yours again.",
-            code="edit_conflict", params={"mine": expected_version, "theirs": current.version})
-    _check_can_edit(actor, current)
-    allowed = set(EDITABLE_FIELDS) | (set(REVIEWER_FIELDS) if actor is None or is_reviewer(actor) else set())
+    check_version(current, expected_version, "reaction")
+    policies.may_edit(actor, current).require()
+    allowed = set(EDITABLE_FIELDS) | (set(REVIEWER_FIELDS) if may_review(actor) else set())
     refused = set(fields) - allowed
     if refused:
         raise PermissionDenied(f"You cannot change: {', '.join(sorted(refused))}.")
@@ -105,25 +88,24 @@ def reaction_update(*, reaction: InjectionSiteReaction, actor=None, expected_ver
 def reaction_submit(*, reaction: InjectionSiteReaction, actor=None) -> InjectionSiteReaction:
     """A draft goes to the reviewers; from then on reporters cannot change it."""
     current = InjectionSiteReaction.objects.select_for_update().select_related("patient").get(pk=reaction.pk)
-    _check_can_edit(actor, current)
     if current.status != Status.DRAFT:
         raise ValidationError("Only a draft can be submitted.", code="not_draft")
+    policies.may_submit(actor, current).require()
     current.status = Status.SUBMITTED
+    current.submitted_by = actor
     current.version += 1
     return validated_save(current, actor=actor, change_reason="Submitted for review")
 
 
 @transaction.atomic
 def reaction_review(*, reaction: InjectionSiteReaction, actor, causality, meddra_llt_code=None,
-                    meddra_version=None) -> InjectionSiteReaction:
-    """A reviewer assesses causality and locks the report."""
+                    meddra_version=None, signature=None) -> InjectionSiteReaction:
+    """A reviewer assesses causality and locks the report, signing it electronically."""
+    require_signature(signature, actor=actor, act=SignedAct.REVIEW)
     current = InjectionSiteReaction.objects.select_for_update().select_related("patient").get(pk=reaction.pk)
-    if actor is not None:
-        check_site_access(actor, current.patient.site_id)
-        if not is_reviewer(actor):
-            raise PermissionDenied("Only reviewers can review and lock reactions.")
     if current.status != Status.SUBMITTED:
         raise ValidationError("Only a submitted reaction can be reviewed.", code="not_submitted")
+    policies.may_review_case(actor, current).require()
     if not causality:
         raise ValidationError({"causality": "Assess causality before locking the report."})
     current.causality = causality
@@ -135,15 +117,15 @@ def reaction_review(*, reaction: InjectionSiteReaction, actor, causality, meddra
     current.reviewed_by = actor
     current.reviewed_at = timezone.now()
     current.version += 1
-    return validated_save(current, actor=actor, change_reason="Reviewed and locked")
+    note = "Reviewed and locked" + (f", {signature_note(signature)}" if signature else "")
+    validated_save(current, actor=actor, change_reason=note)
+    if signature is not None:
+        record_signature(signature, current)
+    return current
 
 
 @transaction.atomic
-def reaction_void(*, reaction: InjectionSiteReaction, actor, reason) -> InjectionSiteReaction:
+def reaction_void(*, reaction: InjectionSiteReaction, actor, reason, signature=None) -> InjectionSiteReaction:
     current = InjectionSiteReaction.objects.select_for_update().select_related("patient").get(pk=reaction.pk)
-    if actor is not None:
-        check_site_access(actor, current.patient.site_id)
-        if not (is_reviewer(actor) or (can_enter_data(actor) and current.status == Status.DRAFT)):
-            raise PermissionDenied("Only reviewers can void a submitted or reviewed reaction.")
-    current.version += 1
-    return record_void(current, actor=actor, reason=reason)
+    policies.may_void(actor, current).require()
+    return record_void(current, actor=actor, reason=reason, signature=signature)

@@ -4,18 +4,18 @@ Reports are for analysts, reviewers and admins; reporters get 403. A site-bound 
 only reports filtered to their own site (others are 404 to them).
 """
 import csv
-import functools
+import io
 import json
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
-from apps.accounts.roles import can_run_reports
+from apps.core.downloads import download
+from apps.core.policy import access, may_run_reports
 
 from . import charts, selectors, services
 from .forms import RunReportForm
@@ -24,14 +24,7 @@ from .models import ReportStatus
 REFRESH_SECONDS = 2
 
 
-def reports_access(view):
-    @login_required
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not can_run_reports(request.user):
-            raise PermissionDenied("Aggregate reports are for analysts, reviewers and admins.")
-        return view(request, *args, **kwargs)
-    return wrapper
+reports_access = access(may_run_reports)
 
 
 def _get_report(request, pk):
@@ -98,10 +91,8 @@ def report_download_json(request, pk):
     report = _get_report(request, pk)
     if report.status != ReportStatus.DONE:
         return JsonResponse({"error": f"Report #{report.pk} is {report.status}, not done."}, status=409)
-    response = HttpResponse(json.dumps(selectors.report_export(report), indent=2),
-                            content_type="application/json")
-    response["Content-Disposition"] = f'attachment; filename="{_filename(report, "json")}"'
-    return response
+    return download(request, json.dumps(selectors.report_export(report), indent=2),
+                    content_type="application/json", filename=_filename(report, "json"))
 
 
 @reports_access
@@ -110,7 +101,7 @@ def report_download_csv(request, pk):
     if report.status != ReportStatus.DONE:
         return HttpResponse(f"Report #{report.pk} is {report.status}, not done.", status=409,
                             content_type="text/plain")
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_filename(report, "csv")}"'
-    csv.writer(response).writerows(selectors.report_csv_rows(report))
-    return response
+    content = io.StringIO()
+    csv.writer(content).writerows(selectors.report_csv_rows(report))
+    return download(request, content.getvalue(), content_type="text/csv; charset=utf-8",
+                    filename=_filename(report, "csv"))

@@ -1,7 +1,9 @@
 """Summary tables: thin views over the selectors; `?format=csv` downloads a table."""
-from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
+
+from apps.core.downloads import download
+from apps.core.policy import access, may_use
 
 from django_tables2.export import TableExport
 
@@ -11,7 +13,7 @@ from .forms import SummaryFilterForm
 from .tables import summary_table
 
 
-@login_required
+@access(may_use)
 def summary_index(request):
     form = SummaryFilterForm(request.GET or None, user=request.user)
     context = {"form": form, "summaries": [], "slugs": list(selectors.SUMMARIES)}
@@ -23,7 +25,7 @@ def summary_index(request):
     return render(request, "summaries/index.html", context)
 
 
-@login_required
+@access(may_use)
 def summary_detail(request, slug):
     build = selectors.SUMMARIES.get(slug)
     if build is None:
@@ -37,6 +39,8 @@ def summary_detail(request, slug):
         if request.GET.get("format") == "csv":
             site = scope.site.code if scope.site else "all-sites"
             filename = f"{summary.slug}-{scope.product.code}-{site}-{scope.as_of.isoformat()}.csv"
-            return TableExport("csv", table).response(filename)
+            exporter = TableExport("csv", table)
+            return download(request, exporter.export(), content_type=exporter.content_type(), filename=filename,
+                            rows=len(table.rows))
         context.update(scope=scope, reference=reference, summary=summary, table=table, title=summary.title)
     return render(request, "summaries/detail.html", context, status=200 if form.is_valid() else 400)

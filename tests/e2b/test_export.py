@@ -10,7 +10,7 @@ from apps.e2b.models import E2bExport, MeddraTerm, SenderOrganisation
 from apps.e2b.services import ExportInvalid, ExportRefused, e2b_export
 from apps.reactions.services import reaction_update
 from tests.e2b.icsr import messages, parse, read_case
-from tests.factories import ExposurePeriodFactory, PatientFactory, ReactionFactory
+from tests.factories import ExposurePeriodFactory, PatientFactory, ReactionFactory, signed
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +37,8 @@ ALL_CRITERIA = ["death", "life_threatening", "hospitalisation", "disability", "c
 
 
 def export_one(reaction, actor=None):
-    result = e2b_export(reactions=[reaction], actor=actor)
+    signature = signed(actor, "e2b_export") if actor is not None else None
+    result = e2b_export(reactions=[reaction], actor=actor, signature=signature)
     root = parse(result.xml)
     assert xml.schema().validate(root), xml.schema().error_log
     return result, read_case(messages(root)[0])

@@ -82,7 +82,7 @@ def test_it_refuses_an_analyst(patient, product, analyst):
 
 def test_a_voided_period_cannot_be_edited(exposure, reporter):
     exposure_void(period=exposure, actor=reporter, reason="Wrong product")
-    with pytest.raises(ValidationError, match="voided"):
+    with pytest.raises(PermissionDenied, match="voided"):
         exposure_update(period=exposure, actor=reporter, lot_number="LOT-9")
     exposure.refresh_from_db()
     assert exposure.lot_number == "LOT-1"

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from apps.exposures.models import ExposurePeriod
-from tests.factories import ExposurePeriodFactory, PatientFactory, ProductFactory
+from tests.factories import SIGN_VOID, ExposurePeriodFactory, PatientFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -131,7 +131,7 @@ def test_void_and_history(as_user, reporter, exposure, product):
     client = as_user(reporter)
     client.post(reverse("exposures:update", args=[exposure.pk]),
                 period_data(product, start_date="2025-01-01", lot_number="L-2"))
-    response = client.post(reverse("exposures:void", args=[exposure.pk]), {"reason": "Wrong product"})
+    response = client.post(reverse("exposures:void", args=[exposure.pk]), {"reason": "Wrong product", **SIGN_VOID})
     assert response.status_code == 302
     assert "P-001" not in client.get(reverse("exposures:list")).content.decode()
     assert client.get(reverse("exposures:detail", args=[exposure.pk])).status_code == 200

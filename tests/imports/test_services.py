@@ -13,7 +13,7 @@ from apps.patients.models import Patient
 from apps.products.models import Product
 from apps.reactions.models import InjectionSiteReaction
 from apps.reactions.services import reaction_review
-from tests.factories import ExposurePeriodFactory, PatientFactory, ReactionFactory
+from tests.factories import ExposurePeriodFactory, PatientFactory, ReactionFactory, signed
 
 from .helpers import EXPOSURE, REACTION, assert_refused, messages, snapshot, write_csv
 
@@ -170,7 +170,7 @@ def test_it_refuses_an_update_that_breaks_a_rule(tmp_path, exposure):
 
 def test_it_never_changes_a_reviewed_reaction(tmp_path, exposure, reviewer):
     assert pv_csv_import(reactions=write_csv(tmp_path, "reactions", REACTION)).ok
-    reaction_review(reaction=InjectionSiteReaction.objects.get(), actor=reviewer, causality="probable")
+    reaction_review(reaction=InjectionSiteReaction.objects.get(), actor=reviewer, causality="probable", signature=signed(reviewer, "review"))
     before = snapshot()
     reactions = write_csv(tmp_path, "reactions", reaction_row(severity="severe"))
 
@@ -267,7 +267,8 @@ def test_it_counts_lines_as_the_file_shows_them(tmp_path, site):
     path = write_csv(tmp_path, "patients", "P-1,site-01,female,1970", "", '"P-\n2",site-01,female,1970',
                      "P-3,site-01,female,18")
     result = pv_csv_import(patients=path)
-    assert [problem.line for problem in result.errors] == [6]
+    # The quoted reference spans lines 4-5 (and a line break is not a reference character); line 6 is bad too.
+    assert [(problem.line, problem.field) for problem in result.errors] == [(4, "patient_ref"), (6, "birth_year")]
 
 
 # Row rules ---------------------------------------------------------------------------------------

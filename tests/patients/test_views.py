@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from apps.patients.models import Patient
 from apps.patients.services import patient_update
-from tests.factories import PASSWORD, ExposurePeriodFactory, PatientFactory, ReactionFactory
+from tests.factories import PASSWORD, SIGN_VOID, ExposurePeriodFactory, PatientFactory, ReactionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -129,9 +129,9 @@ def test_an_edit_is_saved_and_shown_in_the_history(as_user, reporter, patient):
 
 def test_void_needs_a_reason_then_hides_the_patient_from_the_list(as_user, reporter, patient):
     client = as_user(reporter)
-    response = client.post(reverse("patients:void", args=[patient.pk]), {"reason": ""})
+    response = client.post(reverse("patients:void", args=[patient.pk]), {"reason": "", **SIGN_VOID})
     assert response.status_code == 200 and response.context["form"].has_error("reason")
-    response = client.post(reverse("patients:void", args=[patient.pk]), {"reason": "Entered twice"})
+    response = client.post(reverse("patients:void", args=[patient.pk]), {"reason": "Entered twice", **SIGN_VOID})
     assert response.status_code == 302
     assert "P-001" not in client.get(reverse("patients:list")).content.decode()
     detail = client.get(reverse("patients:detail", args=[patient.pk]))

@@ -4,8 +4,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from apps.reactions.models import InjectionSiteReaction
-from apps.reactions.services import EditConflict, reaction_create, reaction_review, reaction_submit, reaction_update
-from tests.factories import ExposurePeriodFactory
+from apps.core.services import EditConflict
+from apps.reactions.services import reaction_create, reaction_review, reaction_submit, reaction_update
+from tests.factories import ExposurePeriodFactory, signed
 
 pytestmark = pytest.mark.django_db
 
@@ -77,7 +78,7 @@ def test_a_reviewed_reaction_is_locked(exposure, product, reporter, reviewer):
     reaction_submit(reaction=reaction, actor=reporter)
     with pytest.raises(PermissionDenied):
         reaction_update(reaction=reaction, actor=reporter, severity="severe")
-    reaction_review(reaction=reaction, actor=reviewer, causality="probable")
+    reaction_review(reaction=reaction, actor=reviewer, causality="probable", signature=signed(reviewer, "review"))
     with pytest.raises(PermissionDenied):
         reaction_update(reaction=reaction, actor=reviewer, severity="severe")
 
@@ -92,8 +93,8 @@ def test_a_voided_reaction_cannot_be_edited_or_submitted(exposure, product, repo
 
     reaction = make(exposure.patient, product, actor=reporter)
     reaction_void(reaction=reaction, actor=reporter, reason="Entered for the wrong patient")
-    with pytest.raises(ValidationError, match="voided"):
+    with pytest.raises(PermissionDenied, match="voided"):
         reaction_update(reaction=reaction, actor=reporter, severity="severe")
-    with pytest.raises(ValidationError, match="voided"):
+    with pytest.raises(PermissionDenied, match="voided"):
         reaction_submit(reaction=reaction, actor=reporter)
     assert InjectionSiteReaction.objects.get(pk=reaction.pk).severity == "mild"

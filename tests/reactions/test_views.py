@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from apps.reactions.models import InjectionSiteReaction
 from apps.reactions.services import reaction_review, reaction_submit, reaction_update
-from tests.factories import ExposurePeriodFactory, PatientFactory, ReactionFactory
+from tests.factories import SIGN_REVIEW, SIGN_VOID, ExposurePeriodFactory, PatientFactory, ReactionFactory, signed
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +53,9 @@ def test_anonymous_users_are_sent_to_the_login_page(client, draft):
 def test_another_sites_reporter_gets_404_on_every_reaction_page(client, other_reporter, draft):
     client.force_login(other_reporter)
     for name in DETAIL_URLS:
-        assert client.get(reverse(f"reactions:{name}", args=[draft.pk])).status_code == 404, name
+        # Review is refused by role before any record is looked up (so it tells nothing either).
+        expected = 403 if name == "review" else 404
+        assert client.get(reverse(f"reactions:{name}", args=[draft.pk])).status_code == expected, name
     assert client.post(reverse("reactions:submit", args=[draft.pk])).status_code == 404
     assert client.post(reverse("reactions:void", args=[draft.pk]), {"reason": "x"}).status_code == 404
     assert client.post(reverse("reactions:update", args=[draft.pk]), edit_data(draft, severity="severe")).status_code == 404
@@ -227,7 +229,8 @@ def test_review_needs_causality_then_locks(client, reviewer, reporter, draft):
     response = client.post(reverse("reactions:review", args=[draft.pk]), {"causality": ""})
     assert response.context["form"].has_error("causality")
     response = client.post(reverse("reactions:review", args=[draft.pk]),
-                           {"causality": "probable", "meddra_llt_code": "10022061", "meddra_version": "27.1"})
+                           {"causality": "probable", "meddra_llt_code": "10022061", "meddra_version": "27.1",
+                            **SIGN_REVIEW})
     assert response.status_code == 302
     draft.refresh_from_db()
     assert draft.status == "reviewed" and draft.reviewed_by == reviewer and draft.meddra_llt_code == "10022061"
@@ -245,7 +248,7 @@ def test_a_reporter_cannot_review(client, reporter, draft):
 
 def test_a_locked_reaction_cannot_be_edited(client, reviewer, reporter, draft):
     reaction_submit(reaction=draft, actor=reporter)
-    reaction_review(reaction=draft, actor=reviewer, causality="possible")
+    reaction_review(reaction=draft, actor=reviewer, causality="possible", signature=signed(reviewer, "review"))
     draft.refresh_from_db()
     for user in (reporter, reviewer):
         client.force_login(user)
@@ -260,9 +263,9 @@ def test_a_locked_reaction_cannot_be_edited(client, reviewer, reporter, draft):
 
 def test_void_needs_a_reason_and_hides_the_reaction_except_for_reviewers_asking(client, reporter, reviewer, draft):
     client.force_login(reporter)
-    response = client.post(reverse("reactions:void", args=[draft.pk]), {"reason": ""})
+    response = client.post(reverse("reactions:void", args=[draft.pk]), {"reason": "", **SIGN_VOID})
     assert response.context["form"].has_error("reason")
-    assert client.post(reverse("reactions:void", args=[draft.pk]), {"reason": "Entered twice"}).status_code == 302
+    assert client.post(reverse("reactions:void", args=[draft.pk]), {"reason": "Entered twice", **SIGN_VOID}).status_code == 302
     assert "R-DRAFT" not in client.get(reverse("reactions:list")).content.decode()
     assert "R-DRAFT" not in client.get(reverse("reactions:list"), {"include_voided": "on"}).content.decode()
     detail = client.get(reverse("reactions:detail", args=[draft.pk])).content.decode()
@@ -275,7 +278,7 @@ def test_void_needs_a_reason_and_hides_the_reaction_except_for_reviewers_asking(
 def test_a_reporter_cannot_void_a_submitted_reaction(client, reporter, draft):
     reaction_submit(reaction=draft, actor=reporter)
     client.force_login(reporter)
-    response = client.post(reverse("reactions:void", args=[draft.pk]), {"reason": "oops"})
+    response = client.post(reverse("reactions:void", args=[draft.pk]), {"reason": "oops", **SIGN_VOID})
     assert response.status_code == 403 and "Only reviewers can void" in response.content.decode()
     assert not InjectionSiteReaction.objects.get(pk=draft.pk).is_voided
 

@@ -28,7 +28,10 @@ def other_reviewer(other_site):
 @pytest.fixture
 def users(reporter, other_reporter, reviewer, other_reviewer, analyst, admin_user):
     return {"anonymous": None, "reporter": reporter, "other_reporter": other_reporter, "reviewer": reviewer,
-            "other_reviewer": other_reviewer, "analyst": analyst, "admin": admin_user}
+            "other_reviewer": other_reviewer, "analyst": analyst, "admin": admin_user,
+            # Staff flags do not help an account without a role.
+            "no_role": UserFactory(username="no-role", is_staff=True),
+            "siteless_reporter": UserFactory(username="reporter-nosite", roles=["reporter"])}
 
 
 @pytest.fixture
@@ -46,8 +49,10 @@ def world(site, product, reporter, sender):
                                                      "resolution_date": date(2025, 3, 9)})
     for reaction in (draft, submitted, reviewed):
         reaction.full_clean()
+    free_patient = PatientFactory(site=site, patient_ref="P-SEC-2")
+    free_exposure = ExposurePeriodFactory(patient=free_patient, product=product, start_date=date(2025, 1, 1))
     report = report_services.report_request(product=product, as_of=date(2025, 6, 30), site=site, queue=False)
     report = report_services.report_run(report_id=report.pk)
     assert report.status == "done", report.error
     return SimpleNamespace(patient=patient, exposure=exposure, draft=draft, submitted=submitted, reviewed=reviewed,
-                           report=report)
+                           report=report, free_patient=free_patient, free_exposure=free_exposure)

@@ -2,19 +2,25 @@
 
 The URL patterns are enumerated from the resolver, so a new URL without an entry in
 EXPECTATIONS fails `test_every_url_has_an_access_expectation`. Each entry lists requests
-(probes) and the status each role gets, in the order of ROLES. Another site's user gets
-404 on a record (never 403, which would tell them the record exists).
+(probes) and the status each role gets, in the order of ROLES, and the status that the two
+unusable accounts get (a user with no role, a reporter without a site): 403 unless the probe
+says otherwise. Another site's user gets 404 on a record (never 403, which would tell them the
+record exists).
 """
 from dataclasses import dataclass, field
 from typing import Callable
 
 import pytest
 from django.db import transaction
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.http import HttpResponse
+from django.urls import URLPattern, URLResolver, get_resolver, include, path, reverse
+
+from tests.factories import SIGN_EXPORT, SIGN_REVIEW, SIGN_VOID
 
 pytestmark = pytest.mark.django_db
 
 ROLES = ("anonymous", "reporter", "other_reporter", "reviewer", "other_reviewer", "analyst", "admin")
+UNUSABLE = ("no_role", "siteless_reporter")  # accounts that see nothing but a page saying why
 LOGIN = "login"  # expected "status": a redirect to the login page
 
 
@@ -45,9 +51,14 @@ class Probe:
     query: dict = field(default_factory=dict)
     data: Callable = lambda world: {}
     content_type: str = "text/html"  # of the 200 responses
+    unusable: tuple = (403, 403)  # one per UNUSABLE entry
 
     def __post_init__(self):
         assert len(self.statuses) == len(ROLES), self
+        assert len(self.unusable) == len(UNUSABLE), self
+
+    def expectations(self):
+        return zip(ROLES + UNUSABLE, self.statuses + self.unusable)
 
 
 def pk(name):
@@ -70,8 +81,11 @@ def summary_slug(world):
 EVERYONE = (LOGIN, 200, 200, 200, 200, 200, 200)
 SITE_01_READ = (LOGIN, 200, 404, 200, 404, 200, 200)
 SITE_01_WRITE = (LOGIN, 200, 404, 200, 404, 403, 200)
+# A record that a reviewed (locked) case reports: reporters may no longer change it.
+LOCKED_WRITE = (LOGIN, 403, 404, 200, 404, 403, 200)
 DATA_ENTRY = (LOGIN, 200, 200, 200, 200, 403, 200)
 REPORTS = (LOGIN, 403, 403, 200, 200, 200, 200)
+ADMINS = (LOGIN, 403, 403, 403, 403, 403, 200)
 SITE_01_REPORT = (LOGIN, 403, 403, 200, 404, 200, 200)
 NOT_ALLOWED = (LOGIN, 405, 405, 405, 405, 405, 405)  # history is read-only: no POST anywhere
 CSV, XLSX = "text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -84,11 +98,11 @@ def list_probes():
 
 
 def record_probes(name):
-    """Detail, edit, void and history of a live site-01 record."""
+    """Detail, edit, void and history of a live site-01 record, one that a locked case reports and one not."""
     return {
         "detail": [Probe(SITE_01_READ, pk(name))],
-        "update": [Probe(SITE_01_WRITE, pk(name))],
-        "void": [Probe(SITE_01_WRITE, pk(name))],
+        "update": [Probe(LOCKED_WRITE, pk(name)), Probe(SITE_01_WRITE, pk(f"free_{name}"))],
+        "void": [Probe(LOCKED_WRITE, pk(name)), Probe(SITE_01_WRITE, pk(f"free_{name}"))],
         "history": [Probe(SITE_01_READ, pk(name)),
                     Probe((LOGIN, 405, 405, 405, 405, 405, 405), pk(name), method="post")],
     }
@@ -96,9 +110,9 @@ def record_probes(name):
 
 EXPECTATIONS = {
     "dashboard:home": [Probe(EVERYONE)],
-    "/favicon.ico": [Probe((301,) * 7)],
-    "login": [Probe((200,) * 7)],
-    "logout": [Probe((302,) * 7, method="post"), Probe((405,) * 7)],
+    "/favicon.ico": [Probe((301,) * 7, unusable=(301, 301))],
+    "login": [Probe((200,) * 7, unusable=(200, 200))],
+    "logout": [Probe((302,) * 7, method="post", unusable=(302, 302)), Probe((405,) * 7, unusable=(405, 405))],
     "patients:list": list_probes(),
     "patients:create": [Probe(DATA_ENTRY)],
     **{f"patients:{key}": value for key, value in record_probes("patient").items()},
@@ -115,16 +129,23 @@ EXPECTATIONS = {
         Probe((LOGIN, 403, 404, 403, 404, 403, 403), pk("reviewed")),
     ],
     "reactions:submit": [
-        Probe((LOGIN, 405, 405, 405, 405, 405, 405), pk("draft")),
+        Probe((LOGIN, 405, 405, 405, 405, 403, 405), pk("draft")),
         Probe((LOGIN, 302, 404, 302, 404, 403, 302), pk("draft"), method="post"),
     ],
-    "reactions:review": [
-        Probe((LOGIN, 403, 404, 200, 404, 403, 200), pk("submitted")),
-        Probe((LOGIN, 403, 404, 403, 404, 403, 403), pk("draft")),
-        Probe((LOGIN, 403, 404, 403, 404, 403, 403), pk("reviewed")),
+    "reactions:review": [  # reporters and analysts are refused by their role before the record is looked up
+        Probe((LOGIN, 403, 403, 200, 404, 403, 200), pk("submitted")),
+        Probe((LOGIN, 403, 403, 403, 404, 403, 403), pk("draft")),
+        Probe((LOGIN, 403, 403, 403, 404, 403, 403), pk("reviewed")),
+        # Signed: locks; a wrong password shows the form again and locks nothing.
+        Probe((LOGIN, 403, 403, 302, 404, 403, 302), pk("submitted"), method="post",
+              data=lambda world: {"causality": "possible", **SIGN_REVIEW}),
+        Probe((LOGIN, 403, 403, 200, 404, 403, 200), pk("submitted"), method="post",
+              data=lambda world: {"causality": "possible", **SIGN_REVIEW, "password": "wrong"}),
     ],
     "reactions:void": [
         Probe(SITE_01_WRITE, pk("draft")),
+        Probe((LOGIN, 302, 404, 302, 404, 403, 302), pk("draft"), method="post",
+              data=lambda world: {"reason": "entered twice", **SIGN_VOID}),
         Probe((LOGIN, 403, 404, 200, 404, 403, 200), pk("submitted")),
         Probe((LOGIN, 403, 404, 200, 404, 403, 200), pk("reviewed")),
     ],
@@ -139,9 +160,14 @@ EXPECTATIONS = {
     "summaries:index": [Probe(EVERYONE)],
     "summaries:detail": [Probe(EVERYONE, summary_slug),
                          Probe(EVERYONE, summary_slug, query={"format": "csv"}, content_type=CSV)],
+    "audit:access_log": [Probe(ADMINS), Probe(ADMINS, query={"kind": "export"})],
     "e2b:reaction_export": [
-        Probe((LOGIN, 403, 404, 200, 404, 403, 200), pk("submitted"), content_type="application/xml"),
-        Probe(NOT_ALLOWED, pk("submitted"), method="post"),
+        # Reporters and analysts are refused by their role before any record is looked up.
+        Probe((LOGIN, 403, 403, 200, 404, 403, 200), pk("submitted")),  # the signature form
+        Probe((LOGIN, 403, 403, 200, 404, 403, 200), pk("submitted"), method="post", content_type="application/xml",
+              data=lambda world: SIGN_EXPORT),
+        Probe((LOGIN, 403, 403, 400, 404, 403, 400), pk("submitted"), method="post",
+              data=lambda world: {**SIGN_EXPORT, "password": "wrong"}),
     ],
     "e2b:case_exports": [Probe(SITE_01_READ, pk("submitted"))],
     "e2b:case_form": [Probe(SITE_01_READ, pk("submitted"))],
@@ -150,7 +176,7 @@ EXPECTATIONS = {
         Probe((LOGIN, 403, 403, 200, 200, 403, 200)),
         # Another site's reviewer is refused the id like an id that does not exist.
         Probe((LOGIN, 403, 403, 200, 400, 403, 200), method="post",
-              data=lambda world: {"reaction": [world.submitted.pk]}, content_type="application/xml"),
+              data=lambda world: {"reaction": [world.submitted.pk], **SIGN_EXPORT}, content_type="application/xml"),
     ],
 }
 
@@ -181,7 +207,7 @@ def test_each_role_gets_the_expected_status(name, client, users, world):
     failures = []
     for probe in EXPECTATIONS[name]:
         url = url_of(name, probe.kwargs(world))
-        for role, expected in zip(ROLES, probe.statuses):
+        for role, expected in probe.expectations():
             response = request_as(client, users[role], probe, url, world)
             where = f"{probe.method.upper()} {url} {probe.query or ''} as {role}"
             if expected == LOGIN:
@@ -191,6 +217,8 @@ def test_each_role_gets_the_expected_status(name, client, users, world):
                 failures.append(f"{where}: {response.status_code}, expected {expected}")
             elif expected == 200 and not response["Content-Type"].startswith(probe.content_type):
                 failures.append(f"{where}: content type {response['Content-Type']}, expected {probe.content_type}")
+            elif expected == 403 and b"data-reason" not in response.content:
+                failures.append(f"{where}: a 403 without the page that says why")
     assert not failures, "\n".join(failures)
 
 
@@ -202,5 +230,34 @@ def test_only_staff_reach_the_django_admin(client, users):
         response = client.get(reverse("admin:index"))
         if role == "admin":
             assert response.status_code == 200
+        elif role in UNUSABLE:
+            assert response.status_code == 403 and b"data-reason" in response.content, role
         else:
             assert response.status_code == 302 and response["Location"].startswith(reverse("admin:login")), role
+
+
+def test_the_unusable_accounts_are_told_why(client, users):
+    for role, words in (("no_role", b"no role"), ("siteless_reporter", b"bound to no site")):
+        client.force_login(users[role])
+        for url in ("/", reverse("reactions:list") + "?_export=csv", reverse("patients:list") + "?_export=csv",
+                    reverse("exposures:list")):
+            response = client.get(url)
+            assert response.status_code == 403 and words in response.content, (role, url)
+
+
+def undeclared_view(request):
+    return HttpResponse("secret")
+
+
+# The project's URLs plus one view that declares no rule (used as ROOT_URLCONF below).
+urlpatterns = [path("undeclared/", undeclared_view), path("", include("pv_tracker.urls"))]
+handler403 = "apps.core.views.permission_denied"
+
+
+def test_a_view_without_an_access_rule_is_refused(client, admin_user, settings):
+    """Deny by default: a page nobody declared a rule for is refused even to an administrator."""
+    settings.ROOT_URLCONF = __name__
+    client.force_login(admin_user)
+    response = client.get("/undeclared/")
+    assert response.status_code == 403 and b"secret" not in response.content
+    assert b"declares no access rule" in response.content

@@ -1,7 +1,7 @@
 """The alert banner: scheduled reports whose figures differ significantly from the reference."""
 from django import template
 
-from apps.accounts.roles import can_run_reports
+from apps.core.policy import may_run_reports
 
 from .. import selectors
 
@@ -14,7 +14,7 @@ def report_alerts(context):
     sites, which a site-bound user may not see)."""
     request = context.get("request")
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated or user.site_id or not can_run_reports(user):
+    if user is None or not user.is_authenticated or user.site_id or not may_run_reports(user):
         return []
     return selectors.latest_alerting_reports()
 

@@ -1,0 +1,14 @@
+from . import policy
+
+
+def access(request):
+    """The policy's page rules as flags for templates, so menus show only what the user may use."""
+    user = request.user
+    usable = user.is_authenticated and bool(policy.may_use(user))
+    return {
+        "user_roles": sorted(policy.role_names(user)) if usable else [],
+        "can_enter_data": usable and bool(policy.may_enter_data(user)),
+        "can_review": usable and bool(policy.may_review(user)),
+        "can_run_reports": usable and bool(policy.may_run_reports(user)),
+        "can_administer": usable and bool(policy.may_administer(user)),
+    }

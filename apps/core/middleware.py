@@ -1,0 +1,49 @@
+"""Deny by default: every resolved view must declare its page rule (apps.core.policy.access)."""
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.utils.cache import patch_cache_control
+
+from . import policy
+
+NO_RULE = "This page declares no access rule, so it is refused (deny by default)."
+
+
+def page_rule(view_func, resolver_match):
+    if resolver_match is not None and resolver_match.app_name == "admin":
+        return policy.ADMIN_SITE
+    rule = getattr(view_func, "access", None)
+    view_class = getattr(view_func, "view_class", None)
+    if rule is None and view_class is not None:
+        rule = getattr(view_class, "access", None)
+    return rule
+
+
+class AccessPolicyMiddleware:
+    """Anonymous users go to the login page; accounts with no usable role get the 403 page
+    saying why; every other request must pass the view's declared rule."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.user.is_authenticated:
+            # Pages and files of a signed-in user hold patient data: never kept by a browser or proxy cache.
+            patch_cache_control(response, no_store=True, private=True)
+        return response
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        rule = page_rule(view_func, request.resolver_match)
+        if rule == policy.PUBLIC:
+            return None
+        if rule is None:
+            raise PermissionDenied(NO_RULE)
+        user = request.user
+        if not user.is_authenticated:
+            return None if rule == policy.ADMIN_SITE else redirect_to_login(request.get_full_path())
+        problem = policy.account_problem(user)
+        if problem:
+            raise PermissionDenied(problem)
+        if rule != policy.ADMIN_SITE:
+            rule(user).require()
+        return None
