@@ -16,6 +16,7 @@ from apps.e2b.models import E2bExport
 from apps.exposures.models import ExposurePeriod
 from apps.patients.models import Patient
 from apps.reactions.models import InjectionSiteReaction
+from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -127,6 +128,8 @@ def review_and_lock(page, live_server, snapshot):
     page.select_option("#id_causality", "probable")
     page.fill("#id_meddra_llt_code", LLT_CODE)
     page.fill("#id_meddra_version", MEDDRA_VERSION)
+    page.select_option("#id_meaning", "reviewed_approved")
+    page.fill("#id_password", PASSWORD)
     snapshot(page, "reaction-review-form")
     page.click("button:has-text('Review and lock')")
     page.wait_for_url(f"{live_server.url}/reactions/*/")
@@ -157,8 +160,10 @@ def export_e2b_and_print_the_case_form(page, live_server, snapshot):
     reaction = InjectionSiteReaction.objects.get(reaction_ref="site-01-P-100-R1")
     page.click("a:has-text('site-01-P-100-R1')")  # from the reactions list
     page.wait_for_url(f"{live_server.url}/reactions/{reaction.pk}/")
+    page.click("#e2b-export-button")
+    page.fill("#id_password", PASSWORD)  # the export is signed: password again, the one meaning preselected
     with page.expect_download() as info:
-        page.click("#e2b-export-button")
+        page.click("#sign-export")
     download = info.value
     assert download.suggested_filename == "GB-PVTRACK-site-01-P-100-R1-v1.xml"
     root = etree.fromstring(Path(download.path()).read_bytes())
@@ -167,6 +172,7 @@ def export_e2b_and_print_the_case_form(page, live_server, snapshot):
     assert LLT_CODE in text and "GB-PVTRACK-site-01-P-100-R1" in text
     assert E2bExport.objects.get().reaction_id == reaction.pk
 
+    page.goto(f"{live_server.url}/reactions/{reaction.pk}/")  # the signed download leaves the signing page open
     page.click("a:has-text('E2B exports')")
     assert "GB-PVTRACK-site-01-P-100-R1" in page.locator("table").inner_text()
     snapshot(page, "e2b-exports")
