@@ -14,4 +14,5 @@ RUN DEBUG=true python manage.py collectstatic --noinput \
 USER pv
 
 EXPOSE 8000
-CMD ["gunicorn", "pv_tracker.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
+# gthread workers sized to the cores (gunicorn.conf.py; WEB_CONCURRENCY / GUNICORN_THREADS override).
+CMD ["gunicorn", "pv_tracker.wsgi:application", "--config", "gunicorn.conf.py"]
