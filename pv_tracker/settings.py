@@ -246,8 +246,8 @@ DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 # Written at image build time (Dockerfile): the code version every host of a release reports.
 CODE_VERSION_FILE = BASE_DIR / "CODE_VERSION"
 
-# Most rows a listing export may hold (exports are built in memory).
-EXPORT_MAX_ROWS = env_int("EXPORT_MAX_ROWS", 200_000)
+# Most rows a listing export may hold; 0: no limit (exports stream in constant memory).
+EXPORT_MAX_ROWS = env_int("EXPORT_MAX_ROWS", 0)
 
 # Largest CSV file the importer accepts, in bytes.
 IMPORT_MAX_FILE_BYTES = env_int("IMPORT_MAX_FILE_BYTES", 200 * 1024 * 1024)
