@@ -9,9 +9,11 @@ class VoidableModel(models.Model):
     """Clinical records are never hard-deleted: they are voided with a reason and kept."""
 
     voided_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # No index: nothing selects records by who voided them; users are deactivated, never deleted, so
+    # PROTECT's check (the only reader) does not run. Each index is written on every insert.
     voided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", editable=False,
+        related_name="+", editable=False, db_index=False,
     )
     void_reason = models.TextField(blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
