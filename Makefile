@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Every target here is a development or test run: DEBUG is on, said explicitly (the settings default to
+# off; production sets DEBUG=false, docker-compose.yml).
+export DEBUG ?= true
 
 .PHONY: install migrate demo run test test-browser test-load load check bench clean
 

@@ -45,11 +45,25 @@ def env_list(name, default=""):
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-DEBUG = env_bool("DEBUG", True)
+def development_secret_key():
+    """A random key made once per checkout and kept in var/ (never a key written in the code)."""
+    from django.core.management.utils import get_random_secret_key
+
+    path = VAR_DIR / "development-secret-key"
+    if not path.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(get_random_secret_key())
+    return path.read_text().strip()
+
+
+# Off unless explicitly set true: `make run` and the tests set DEBUG=true, production never does.
+DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 if DEBUG:
-    SECRET_KEY = SECRET_KEY or "insecure-development-key-only-for-debug-mode"
+    SECRET_KEY = SECRET_KEY or development_secret_key()
     ALLOWED_HOSTS = ALLOWED_HOSTS or ["127.0.0.1", "localhost", "testserver"]
 else:
     if not SECRET_KEY:
@@ -95,6 +109,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "apps.core.middleware.SessionLifetimeMiddleware",
     "apps.core.middleware.AccessPolicyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -134,7 +149,11 @@ TEMPLATES = [
 # busy timeout and IMMEDIATE transactions so that the web process and the worker can
 # write at the same time without "database is locked" errors.
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))}
+# Persistent connections: a new PostgreSQL connection per request cost more than most pages
+# (the trivial view went from 47 to 238 req/s); the health check replaces a connection the
+# server closed before it is used.
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("CONN_MAX_AGE", 60),
+                                              conn_health_checks=env_bool("CONN_HEALTH_CHECKS", True))}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
@@ -147,7 +166,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -168,7 +187,12 @@ STORAGES = {
 
 # Celery. The default broker is kombu's filesystem transport under var/broker: it
 # needs no server and supports the fanout used by `celery inspect ping`.
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
+# Production needs a real, shared broker: on two hosts the filesystem broker would queue each
+# host's tasks only to itself, silently. So it is the default only with DEBUG on.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://" if DEBUG else "")
+if not CELERY_BROKER_URL:
+    raise ImproperlyConfigured("CELERY_BROKER_URL must be set when DEBUG is false (e.g. redis://redis:6379/0); "
+                               "filesystem:// is accepted only when set explicitly, for a single-host install")
 # PV_BROKER_DIR lets a test and the worker it starts share a private broker folder.
 BROKER_DIR = Path(os.environ.get("PV_BROKER_DIR", VAR_DIR / "broker"))
 if CELERY_BROKER_URL.startswith("filesystem://"):
@@ -194,7 +218,12 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# django-celery-beat's database scheduler behind a lock: any number of beat processes may run, one
+# sends (pv_tracker/beat.py). Each sent task's last run is stored at once, for the next holder.
+CELERY_BEAT_SCHEDULER = "pv_tracker.beat:SingleBeatScheduler"
+CELERY_BEAT_SYNC_EVERY = 1
+BEAT_LOCK_SECONDS = env_int("PV_BEAT_LOCK_SECONDS", 30)
+BEAT_LOCK_RETRY_SECONDS = env_int("PV_BEAT_LOCK_RETRY_SECONDS", 5)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
@@ -206,6 +235,17 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# Beside that lockout, one address may fail at most this many logins (any usernames) per window:
+# a password spray from one address is throttled (apps/accounts/throttle.py).
+LOGIN_FAILURES_PER_IP = env_int("LOGIN_FAILURES_PER_IP", 20)
+LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 900)
+
+# Sessions end after this much inactivity, and in any case this long after the login
+# (apps/core/middleware.SessionLifetimeMiddleware); the cookie dies with the browser.
+SESSION_IDLE_TIMEOUT_SECONDS = env_int("SESSION_IDLE_TIMEOUT_SECONDS", 30 * 60)
+SESSION_ABSOLUTE_LIFETIME_SECONDS = env_int("SESSION_ABSOLUTE_LIFETIME_SECONDS", 12 * 3600)
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_LIFETIME_SECONDS
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # Aggregate reports: a running report whose worker has not finished within the lease is
 # taken over by a redelivered message or the sweeper; queued ones older than the grace are re-queued.
@@ -234,8 +274,11 @@ SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 
-# Most rows a listing export may hold (exports are built in memory).
-EXPORT_MAX_ROWS = env_int("EXPORT_MAX_ROWS", 200_000)
+# Written at image build time (Dockerfile): the code version every host of a release reports.
+CODE_VERSION_FILE = BASE_DIR / "CODE_VERSION"
+
+# Most rows a listing export may hold; 0: no limit (exports stream in constant memory).
+EXPORT_MAX_ROWS = env_int("EXPORT_MAX_ROWS", 0)
 
 # Largest CSV file the importer accepts, in bytes.
 IMPORT_MAX_FILE_BYTES = env_int("IMPORT_MAX_FILE_BYTES", 200 * 1024 * 1024)
@@ -254,4 +297,7 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Trust X-Forwarded-Proto only behind a proxy that sets it (the compose file's Caddy), never by default:
+    # a client could otherwise claim https itself.
+    if env_bool("TRUST_PROXY_HEADERS", False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

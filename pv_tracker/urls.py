@@ -4,13 +4,17 @@ from django.contrib.staticfiles.storage import staticfiles_storage
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from apps.core.policy import public
+from apps.accounts.throttle import ThrottledLoginView
+from apps.core.policy import access, may_use, public
 
 handler403 = "apps.core.views.permission_denied"
 
 urlpatterns = [
     path("", include("apps.dashboard.urls")),
-    path("accounts/login/", public(auth_views.LoginView.as_view()), name="login"),
+    path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
+    path("accounts/password/", access(may_use)(auth_views.PasswordChangeView.as_view()), name="password_change"),
+    path("accounts/password/done/", access(may_use)(auth_views.PasswordChangeDoneView.as_view()),
+         name="password_change_done"),
     path("accounts/logout/", public(auth_views.LogoutView.as_view()), name="logout"),
     path("patients/", include("apps.patients.urls")),
     path("exposures/", include("apps.exposures.urls")),

@@ -1,4 +1,10 @@
-"""Deny by default: every resolved view must declare its page rule (apps.core.policy.access)."""
+"""Deny by default: every resolved view must declare its page rule (apps.core.policy.access); sessions
+end after inactivity and after an absolute lifetime."""
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.utils.cache import patch_cache_control
@@ -47,3 +53,28 @@ class AccessPolicyMiddleware:
         if rule != policy.ADMIN_SITE:
             rule(user).require()
         return None
+
+
+class SessionLifetimeMiddleware:
+    """End a session after SESSION_IDLE_TIMEOUT_SECONDS without a request, and in any case
+    SESSION_ABSOLUTE_LIFETIME_SECONDS after its login; the user signs in again."""
+
+    TOUCH_EVERY_SECONDS = 60  # write the last-seen time at most once a minute
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            now = time.time()
+            started = request.session.setdefault("pv_login_at", now)
+            seen = request.session.get("pv_seen_at", now)
+            expired = (now - seen > settings.SESSION_IDLE_TIMEOUT_SECONDS
+                       or now - started > settings.SESSION_ABSOLUTE_LIFETIME_SECONDS)
+            if expired:
+                logout(request)
+                messages.info(request, "Your session ended (inactivity or its 12-hour limit): sign in again.")
+                return redirect_to_login(request.get_full_path())
+            if now - seen >= self.TOUCH_EVERY_SECONDS or "pv_seen_at" not in request.session:
+                request.session["pv_seen_at"] = now
+        return self.get_response(request)

@@ -39,7 +39,11 @@ class ExposureCreateView(RecordFormView):
         return policies.may_add(self.request.user, record)
 
     def get_initial(self):
-        """Preselect the product the patient was last exposed to (or the only product there is)."""
+        """Preselect the product the patient was last exposed to (or the only product there is).
+
+        Only for the empty form: a POST brings its own product, so it skips these queries."""
+        if self.request.method != "GET":
+            return {}
         product = latest_exposed_product(self.record)
         if product is None:
             products = list(Product.objects.all()[:2])

@@ -15,6 +15,7 @@ import tomllib
 import uuid
 from datetime import timedelta
 
+from celery import current_app
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -30,6 +31,7 @@ from . import selectors
 from .models import AggregateReport, ReportStatus
 from .selectors import ReportParams
 
+RUN_TASK = "reports.run_aggregate_report"
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
@@ -37,7 +39,15 @@ MAX_ATTEMPTS = 3
 
 @functools.cache
 def code_version() -> str:
-    """`git describe` of the running code, or the package version outside a git checkout."""
+    """The version of the running code, the same on every host of one release.
+
+    An image carries the CODE_VERSION file written at build time (Dockerfile, build argument
+    CODE_VERSION): every container started from it reports the same version, whatever the host.
+    A checkout without that file reports `git describe`, else the package version."""
+    if settings.CODE_VERSION_FILE.exists():
+        built = settings.CODE_VERSION_FILE.read_text().strip()
+        if built:
+            return built
     try:
         described = subprocess.run(["git", "describe", "--always", "--dirty", "--tags"], cwd=settings.BASE_DIR,
                                    capture_output=True, text=True, timeout=5, check=True).stdout.strip()
@@ -45,16 +55,19 @@ def code_version() -> str:
             return f"git:{described}"
     except (OSError, subprocess.SubprocessError):
         pass
+    return package_version()
+
+
+def package_version() -> str:
     with open(settings.BASE_DIR / "pyproject.toml", "rb") as handle:
         return "pv-tracker " + tomllib.load(handle)["project"]["version"]
 
 
 def _enqueue(report_id: int, **task_kwargs) -> bool:
     """Send the task; a broker failure is logged, not raised: the request stays queued for the sweeper."""
-    from .tasks import run_aggregate_report
-
     try:
-        run_aggregate_report.apply_async(args=[report_id], kwargs=task_kwargs or None, retry=False)
+        # By name: the task module wraps these services, so the services do not import it back.
+        current_app.signature(RUN_TASK, args=[report_id], kwargs=task_kwargs or None).apply_async(retry=False)
     except Exception:  # noqa: BLE001 - any broker error must leave the request for the sweeper
         logger.exception("Could not queue aggregate report %s; the sweeper will retry.", report_id)
         return False

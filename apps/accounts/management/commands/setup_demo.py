@@ -1,6 +1,7 @@
 """Create the demo sites and users (idempotent), for `make run`."""
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from apps.accounts.models import Site, User
@@ -21,6 +22,9 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, **options):
+        if not settings.DEBUG:
+            raise CommandError("setup_demo creates users with a shared, published password: it runs only with "
+                               "DEBUG=true (make run), never on a production installation.")
         sites = {code: Site.objects.get_or_create(code=code, defaults={"name": f"Demo clinic {code[-2:]}"})[0]
                  for code in ("site-01", "site-02")}
         admin_group = Group.objects.get(name="admin")
