@@ -4,7 +4,7 @@ from django import forms
 from apps.core.policy import may_review
 from apps.audit.models import SignedAct
 from apps.audit.signatures import SignatureFormMixin
-from apps.core.forms import ServiceModelForm, VersionedFormMixin
+from apps.core.forms import ReasonForChangeMixin, ServiceModelForm, VersionedFormMixin
 from apps.core.widgets import DateInput
 from apps.exposures.selectors import latest_exposed_product
 
@@ -40,6 +40,7 @@ SECTIONS = (
     ("Reporter, coding and assessment", ("reporter_qualification", "meddra_llt_code", "meddra_version",
                                          "causality")),
     ("Narrative", ("narrative",)),
+    ("Reason for change", ("reason",)),
 )
 
 
@@ -80,7 +81,7 @@ class ReactionCreateForm(DuplicateConfirmMixin, ServiceModelForm):
             self.fields["reaction_ref"].initial = f"{patient.site.code}-{patient.patient_ref}-R{count}"
 
 
-class ReactionUpdateForm(VersionedFormMixin, DuplicateConfirmMixin, ServiceModelForm):
+class ReactionUpdateForm(VersionedFormMixin, ReasonForChangeMixin, DuplicateConfirmMixin, ServiceModelForm):
     class Meta:
         model = InjectionSiteReaction
         fields = [*EDITABLE_FIELDS, "causality"]

@@ -66,8 +66,10 @@ def reaction_create(*, reaction_ref, patient, product, onset_date, severity, sym
 
 @transaction.atomic
 def reaction_update(*, reaction: InjectionSiteReaction, actor=None, expected_version=None,
-                    confirm_duplicate=False, **fields) -> InjectionSiteReaction:
-    """Apply an edit unless someone saved the record since the editor loaded `expected_version`."""
+                    confirm_duplicate=False, reason="", **fields) -> InjectionSiteReaction:
+    """Apply an edit unless someone saved the record since the editor loaded `expected_version`.
+
+    After submission every edit needs a reason for change, kept in the history."""
     current = InjectionSiteReaction.objects.select_for_update().select_related("patient").get(pk=reaction.pk)
     check_version(current, expected_version, "reaction")
     policies.may_edit(actor, current).require()
@@ -75,6 +77,8 @@ def reaction_update(*, reaction: InjectionSiteReaction, actor=None, expected_ver
     refused = set(fields) - allowed
     if refused:
         raise PermissionDenied(f"You cannot change: {', '.join(sorted(refused))}.")
+    if current.status != Status.DRAFT and not (reason or "").strip():
+        raise ValidationError({"reason": "The case is submitted: give the reason for the change."})
     onset_changed = "onset_date" in fields and fields["onset_date"] != current.onset_date
     for name, value in fields.items():
         setattr(current, name, value)
@@ -82,7 +86,7 @@ def reaction_update(*, reaction: InjectionSiteReaction, actor=None, expected_ver
     if onset_changed:
         _check_duplicates(current, confirm_duplicate)
     current.version += 1
-    return save_validated(current, actor=actor)
+    return save_validated(current, actor=actor, change_reason=(reason or "").strip() or None)
 
 
 @transaction.atomic

@@ -9,6 +9,7 @@ from apps.core.views import HistoryView, RecordDetailView, RecordFormView, Scope
 from apps.patients.selectors import patient_get
 
 from . import policies
+from .choices import Status
 from .filters import ReactionFilter
 from .forms import ReactionCreateForm, ReactionReviewForm, ReactionUpdateForm
 from .selectors import reaction_get, reaction_list
@@ -69,7 +70,8 @@ class ReactionUpdateView(ReactionRecordMixin, RecordFormView):
         return policies.may_edit(self.request.user, record)
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "user": self.request.user, "instance": self.record}
+        return {**super().get_form_kwargs(), "user": self.request.user, "instance": self.record,
+                "ask_reason": self.record.status != Status.DRAFT}
 
     def perform(self, form):
         version = form.expected_version()

@@ -149,7 +149,8 @@ def test_a_follow_up_keeps_the_case_id_with_a_new_version_number_and_date(sender
     SenderOrganisation.objects.filter(pk=sender.pk).update(sender_identifier="NEWID")
 
     resent, resent_case = export_one(reaction, actor=reviewer)
-    reaction_update(reaction=reaction, actor=reviewer, outcome="recovered", resolution_date=date(2025, 2, 1))
+    reaction_update(reaction=reaction, actor=reviewer, outcome="recovered", resolution_date=date(2025, 2, 1),
+                    reason="Follow-up: the reaction resolved")
     reaction.refresh_from_db()
     follow_up, follow_up_case = export_one(reaction, actor=reviewer)
 

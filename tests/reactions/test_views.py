@@ -216,11 +216,16 @@ def test_a_reviewer_edits_a_submitted_reaction_and_assesses_causality(client, re
     reaction_submit(reaction=draft, actor=reporter)
     draft.refresh_from_db()
     client.force_login(reviewer)
-    response = client.post(reverse("reactions:update", args=[draft.pk]),
-                           edit_data(draft, causality="possible", severity="moderate"))
+    url = reverse("reactions:update", args=[draft.pk])
+    # After submission every edit needs a reason for change.
+    response = client.post(url, edit_data(draft, causality="possible", severity="moderate"))
+    assert response.status_code == 200 and response.context["form"].has_error("reason")
+    response = client.post(url, edit_data(draft, causality="possible", severity="moderate",
+                                          reason="Severity corrected from the clinic's notes"))
     assert response.status_code == 302
     draft.refresh_from_db()
     assert draft.causality == "possible" and draft.severity == "moderate"
+    assert draft.history.first().history_change_reason == "Severity corrected from the clinic's notes"
 
 
 def test_review_needs_causality_then_locks(client, reviewer, reporter, draft):
