@@ -110,6 +110,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "apps.core.middleware.DatabaseBusyMiddleware",
     "apps.core.middleware.SessionLifetimeMiddleware",
     "apps.core.middleware.AccessPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -158,7 +159,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
-        "timeout": 30,
+        # A web write waits this long for a writer that holds the database (an import), then gets the
+        # "busy, try again" page (apps.core.middleware.DatabaseBusyMiddleware); commands raise it (imports).
+        "timeout": env_int("SQLITE_BUSY_TIMEOUT_SECONDS", 5),
     }
     # A file, not :memory:, so that a Celery worker started by the tests sees the data.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
@@ -180,6 +183,9 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 # Bootstrap comes from the xstatic-bootstrap package, never a CDN: the app works offline.
 STATICFILES_DIRS = [BASE_DIR / "static", ("bootstrap", xstatic.pkg.bootstrap.BASE_DIR)]
+# Sessions in the database; a best-effort update that finds SQLite busy is skipped (apps/core/sessions.py).
+SESSION_ENGINE = "apps.core.sessions"
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

@@ -7,6 +7,8 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db import OperationalError
+from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 
 from . import policy
@@ -78,3 +80,29 @@ class SessionLifetimeMiddleware:
             if now - seen >= self.TOUCH_EVERY_SECONDS or "pv_seen_at" not in request.session:
                 request.session["pv_seen_at"] = now
         return self.get_response(request)
+
+
+def database_is_busy(exc):
+    """True for SQLite's 'database is locked' / 'busy' after the busy timeout (another writer holds it)."""
+    text = str(exc).lower()
+    return isinstance(exc, OperationalError) and ("locked" in text or "busy" in text)
+
+
+class DatabaseBusyMiddleware:
+    """A write that meets a database held by a long writer (an import on SQLite) gets a clear page asking
+    to try again (503 with Retry-After); its transaction was rolled back, so nothing is half written."""
+
+    RETRY_AFTER_SECONDS = 10
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not database_is_busy(exception):
+            return None
+        response = render(request, "core/busy.html", {"retry_after": self.RETRY_AFTER_SECONDS}, status=503)
+        response["Retry-After"] = str(self.RETRY_AFTER_SECONDS)
+        return response

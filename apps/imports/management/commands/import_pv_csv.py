@@ -3,10 +3,12 @@ import argparse
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, DjangoHelpFormatter
+from django.db import connection
 
 from apps.imports.services import EXPOSURES, PATIENTS, REACTIONS, pv_csv_import
 
 MAX_WARNINGS_SHOWN = 50
+IMPORT_BUSY_TIMEOUT_MS = 120_000
 
 
 class HelpFormatter(DjangoHelpFormatter, argparse.RawDescriptionHelpFormatter):
@@ -73,6 +75,10 @@ History records every change with the reason "CSV import"."""
             actor = get_user_model().objects.filter(username=user).first()
             if actor is None:
                 raise CommandError(f"--user: no user named {user!r}.")
+        if connection.vendor == "sqlite":
+            # The import waits for the web's short writes; the web's own timeout is short (its page says "try again").
+            with connection.cursor() as cursor:
+                cursor.execute(f"PRAGMA busy_timeout = {IMPORT_BUSY_TIMEOUT_MS}")
         result = pv_csv_import(patients=patients, exposures=exposures, reactions=reactions, dry_run=dry_run,
                                confirm_duplicates=confirm_duplicates, actor=actor)
         for warning in result.warnings[:MAX_WARNINGS_SHOWN]:
