@@ -86,6 +86,8 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "simple_history",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "csp",
     "apps.core",
     "apps.audit",
@@ -109,10 +111,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "apps.core.middleware.DatabaseBusyMiddleware",
     "apps.core.middleware.SessionLifetimeMiddleware",
     "apps.core.middleware.AccessPolicyMiddleware",
+    "apps.accounts.mfa.MfaRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -245,6 +249,11 @@ AXES_RESET_ON_SUCCESS = True
 # a password spray from one address is throttled (apps/accounts/throttle.py).
 LOGIN_FAILURES_PER_IP = env_int("LOGIN_FAILURES_PER_IP", 20)
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 900)
+
+# Reviewers and administrators sign in with a TOTP code too (apps/accounts/mfa.py): required in
+# production, optional in debug runs (`make run`) unless MFA_REQUIRED says otherwise.
+MFA_REQUIRED = env_bool("MFA_REQUIRED", not DEBUG)
+OTP_TOTP_ISSUER = "pv-tracker"
 
 # Sessions end after this much inactivity, and in any case this long after the login
 # (apps/core/middleware.SessionLifetimeMiddleware); the cookie dies with the browser.

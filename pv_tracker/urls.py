@@ -4,6 +4,7 @@ from django.contrib.staticfiles.storage import staticfiles_storage
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from apps.accounts.mfa import mfa_setup, mfa_verify
 from apps.accounts.throttle import ThrottledLoginView
 from apps.core.policy import access, may_use, public
 
@@ -12,6 +13,8 @@ handler403 = "apps.core.views.permission_denied"
 urlpatterns = [
     path("", include("apps.dashboard.urls")),
     path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
+    path("accounts/mfa/setup/", mfa_setup, name="mfa_setup"),
+    path("accounts/mfa/verify/", mfa_verify, name="mfa_verify"),
     path("accounts/password/", access(may_use)(auth_views.PasswordChangeView.as_view()), name="password_change"),
     path("accounts/password/done/", access(may_use)(auth_views.PasswordChangeDoneView.as_view()),
          name="password_change_done"),

@@ -96,6 +96,11 @@ def may_administer(user) -> Decision:
     return _role_in(user, {Role.ADMIN}, "Only administrators may see this page.")
 
 
+def needs_mfa(user) -> bool:
+    """Reviewers and administrators sign and lock cases: their sign-in has a second factor (MFA_REQUIRED)."""
+    return bool(role_names(user) & {Role.REVIEWER, Role.ADMIN})
+
+
 def may_see_voided(user) -> bool:
     return bool(may_review(user))
 

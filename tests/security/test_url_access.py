@@ -112,6 +112,10 @@ EXPECTATIONS = {
     "dashboard:home": [Probe(EVERYONE)],
     "/favicon.ico": [Probe((301,) * 7, unusable=(301, 301))],
     "login": [Probe((200,) * 7, unusable=(200, 200))],
+    "password_change": [Probe(EVERYONE)],
+    "password_change_done": [Probe(EVERYONE)],
+    "mfa_setup": [Probe(EVERYONE)],
+    "mfa_verify": [Probe((LOGIN, 302, 302, 302, 302, 302, 302))],  # no authenticator yet: to the setup
     "logout": [Probe((302,) * 7, method="post", unusable=(302, 302)), Probe((405,) * 7, unusable=(405, 405))],
     "patients:list": list_probes(),
     "patients:create": [Probe(DATA_ENTRY)],
