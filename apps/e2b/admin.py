@@ -1,12 +1,12 @@
 from django.contrib import admin
 
-from apps.core.admin import ReadOnlyAdmin
+from apps.core.admin import AuditedHistoryAdmin, ReadOnlyAdmin
 
 from .models import E2bExport, IsrTerm, MeddraTerm, SenderOrganisation
 
 
 @admin.register(SenderOrganisation)
-class SenderOrganisationAdmin(admin.ModelAdmin):
+class SenderOrganisationAdmin(AuditedHistoryAdmin):
     list_display = ("organisation_name", "sender_identifier", "receiver_identifier", "country", "meddra_version",
                     "report_type")
 

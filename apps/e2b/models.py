@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 identifier_validator = RegexValidator(
     r"^[A-Za-z0-9][A-Za-z0-9._-]*$", "Use letters, digits, dots, dashes or underscores, without spaces.")
@@ -73,6 +74,8 @@ class SenderOrganisation(models.Model):
     study_name = models.CharField(max_length=2000, blank=True, help_text="C.5.2, optional.")
     sponsor_study_number = models.CharField(max_length=50, blank=True, help_text="C.5.3, optional.")
     updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()  # the E2B settings are under the audit trail too
 
     class Meta:
         verbose_name = "E2B sender organisation"
