@@ -1,6 +1,7 @@
 """Who may do what to a reaction (case): one function per action, for views, buttons, services and the importer."""
 from apps.audit.models import ComplianceSettings
 from apps.core.policy import ALLOW, deny, first_refusal, may_enter_data, may_review, may_touch_site
+from apps.patients.policies import may_add_records
 
 from .choices import Status
 
@@ -19,8 +20,6 @@ def _in_scope(user, reaction):
 
 
 def may_create(user, patient):
-    from apps.patients.policies import may_add_records
-
     return may_add_records(user, patient)
 
 
