@@ -6,9 +6,6 @@ from apps.core.services import check_version, note_on_locked_cases, record_void,
 from . import policies
 from .models import ExposurePeriod
 
-REPORTED_FIELDS = ("product", "start_date", "end_date", "dose_mg_per_day", "route", "lot_number")
-
-
 def _locked_by_placement(actor, patient, product_id, start_date, action):
     """Locked cases a period starting here would be reported by; reporters are refused, reviewers need a reason."""
     refs = policies.locked_cases(patient=patient, product_id=product_id, start_date=start_date)
@@ -16,8 +13,10 @@ def _locked_by_placement(actor, patient, product_id, start_date, action):
     return refs
 
 
-def _note(patient, product_id, start_dates, *, actor, note):
-    cases = patient.reactions.locked().filter(product_id=product_id, onset_date__gte=min(start_dates))
+def _note(patient, product_id, start_date, *, actor, note):
+    """Record the change on every locked case that reports a period of the product starting then."""
+    cases = patient.reactions.locked().reporting_exposure(patient_id=patient.pk, product_id=product_id,
+                                                          start_date=start_date)
     note_on_locked_cases(cases, actor=actor, note=note)
 
 
@@ -33,7 +32,7 @@ def exposure_create(*, patient, product, start_date, dose_mg_per_day, end_date=N
                             lot_number=(lot_number or "").strip())
     validated_save(period, actor=actor, change_reason=reason.strip() or None)
     if locked:
-        _note(patient, product.pk, [start_date], actor=actor,
+        _note(patient, product.pk, start_date, actor=actor,
               note=f"Exposure period from {start_date} added: {reason.strip()}")
     return period
 
@@ -49,19 +48,18 @@ def exposure_update(*, period: ExposurePeriod, actor=None, expected_version=None
     for name, value in fields.items():
         setattr(period, name, value)
     locked = []
-    if changed:
-        locked = (policies.locked_cases(patient=period.patient, product_id=before[0], start_date=before[1])
-                  + _locked_by_placement(actor, period.patient, period.product_id, period.start_date, "move")
-                  if period.start_date else [])
+    if changed and period.start_date:
+        locked = policies.locked_cases(patient=period.patient, product_id=before[0], start_date=before[1])
+        locked += _locked_by_placement(actor, period.patient, period.product_id, period.start_date, "move")
     if locked and not reason.strip():
         raise ValidationError({"reason": "Reviewed cases report this period: give the reason for the change."})
     period.version += 1
     validated_save(period, actor=actor, change_reason=reason.strip() or None)
     if locked:
         note = f"Exposure period from {before[1]} changed ({', '.join(changed)}): {reason.strip()}"
-        _note(period.patient, before[0], [before[1]], actor=actor, note=note)
+        _note(period.patient, before[0], before[1], actor=actor, note=note)
         if period.product_id != before[0] or period.start_date < before[1]:
-            _note(period.patient, period.product_id, [period.start_date], actor=actor, note=note)
+            _note(period.patient, period.product_id, period.start_date, actor=actor, note=note)
     return period
 
 
@@ -72,6 +70,6 @@ def exposure_void(*, period: ExposurePeriod, actor, reason, signature=None) -> E
     locked = policies.locked_cases_of(period)
     record_void(period, actor=actor, reason=reason, signature=signature)
     if locked:
-        _note(period.patient, period.product_id, [period.start_date], actor=actor,
+        _note(period.patient, period.product_id, period.start_date, actor=actor,
               note=f"Exposure period from {period.start_date} voided: {reason.strip()}")
     return period

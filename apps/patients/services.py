@@ -6,9 +6,6 @@ from apps.core.services import check_version, note_on_locked_cases, record_void,
 from . import policies
 from .models import Patient
 
-REPORTED_FIELDS = ("site", "patient_ref", "sex", "birth_year")
-
-
 @transaction.atomic
 def patient_create(*, site, patient_ref, sex, birth_year=None, actor=None) -> Patient:
     policies.may_create(actor, site.pk).require()
