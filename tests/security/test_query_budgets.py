@@ -11,6 +11,8 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from tests.factories import SIGN_EXPORT, SIGN_REVIEW, SIGN_VOID
+
 from .test_url_access import EXPECTATIONS, ROLES, url_names, url_of
 
 pytestmark = pytest.mark.django_db
@@ -20,6 +22,11 @@ POST_BUDGET = 16  # a form submission: the form's reads, the service's checks an
 # Pages allowed more, and why. The summaries page computes its eight tables on the first request after a
 # change (a cache hit afterwards); the E2B export GET validates the case and records the export.
 PAGE_BUDGET_EXCEPTIONS = {"summaries:index": 18, "e2b:reaction_export": 16}
+# What the records-that-hold rules add to a submission: the check for reviewed cases that report the record
+# (edits), the signer's re-authentication through the backends and the signature row (signed acts), the
+# access-log row (exports, logins).
+POST_BUDGET_EXCEPTIONS = {"patients:update": 17, "exposures:update": 17, "patients:void": 18, "exposures:void": 19,
+                          "reactions:review": 17, "e2b:batch_export": 20, "login": 19}
 
 
 def counted_request(client, user, method, url, payload):
@@ -65,17 +72,20 @@ def reaction_data(**changes):
 FORM_POSTS = [
     ("patients:create", lambda w: {}, lambda w: {"site": w.patient.site_id, "patient_ref": "P-NEW", "sex": "female",
                                                 "birth_year": "1970"}, "reporter", 302),
-    ("patients:update", lambda w: {"pk": w.patient.pk},
-     lambda w: {"site": w.patient.site_id, "patient_ref": "P-SEC-1", "sex": "male", "birth_year": "1971"},
-     "reporter", 302),
-    ("patients:void", lambda w: {"pk": w.patient.pk}, lambda w: {"reason": "entered twice"}, "reviewer", 302),
-    ("exposures:create", lambda w: {"patient_pk": w.patient.pk},
+    ("patients:update", lambda w: {"pk": w.free_patient.pk},
+     lambda w: {"site": w.free_patient.site_id, "patient_ref": "P-SEC-2", "sex": "male", "birth_year": "1971",
+                "version": w.free_patient.version}, "reporter", 302),
+    ("patients:void", lambda w: {"pk": w.patient.pk}, lambda w: {"reason": "entered twice", **SIGN_VOID},
+     "reviewer", 302),
+    ("exposures:create", lambda w: {"patient_pk": w.free_patient.pk},
      lambda w: {"product": w.exposure.product_id, "start_date": "2024-06-01", "end_date": "2024-12-01", "dose_mg_per_day": "100",
                 "route": "subcutaneous", "lot_number": "L2"}, "reporter", 302),
-    ("exposures:update", lambda w: {"pk": w.exposure.pk},
-     lambda w: {"product": w.exposure.product_id, "start_date": "2025-01-01", "end_date": "", "dose_mg_per_day": "150",
-                "route": "subcutaneous", "lot_number": "L1"}, "reporter", 302),
-    ("exposures:void", lambda w: {"pk": w.exposure.pk}, lambda w: {"reason": "wrong patient"}, "reviewer", 302),
+    ("exposures:update", lambda w: {"pk": w.free_exposure.pk},
+     lambda w: {"product": w.free_exposure.product_id, "start_date": "2025-01-01", "end_date": "",
+                "dose_mg_per_day": "150", "route": "subcutaneous", "lot_number": "L1",
+                "version": w.free_exposure.version}, "reporter", 302),
+    ("exposures:void", lambda w: {"pk": w.exposure.pk},
+     lambda w: {"reason": "wrong patient", **SIGN_VOID}, "reviewer", 302),
     ("reactions:create", lambda w: {"patient_pk": w.patient.pk},
      lambda w: reaction_data(product=w.draft.product_id), "reporter", 302),
     ("reactions:update", lambda w: {"pk": w.draft.pk},
@@ -83,10 +93,12 @@ FORM_POSTS = [
      "reporter", 302),
     ("reactions:submit", lambda w: {"pk": w.draft.pk}, lambda w: {}, "reporter", 302),
     ("reactions:review", lambda w: {"pk": w.submitted.pk},
-     lambda w: {"causality": "probable", "meddra_llt_code": "10022086", "meddra_version": "27.1"}, "reviewer", 302),
-    ("reactions:void", lambda w: {"pk": w.draft.pk}, lambda w: {"reason": "entered twice"}, "reporter", 302),
+     lambda w: {"causality": "probable", "meddra_llt_code": "10022086", "meddra_version": "27.1", **SIGN_REVIEW},
+     "reviewer", 302),
+    ("reactions:void", lambda w: {"pk": w.draft.pk}, lambda w: {"reason": "entered twice", **SIGN_VOID},
+     "reporter", 302),
     ("reports:run", lambda w: {}, lambda w: {"product": w.draft.product_id, "as_of": "2025-06-30"}, "analyst", 302),
-    ("e2b:batch_export", lambda w: {}, lambda w: {"reaction": [w.submitted.pk]}, "reviewer", 200),
+    ("e2b:batch_export", lambda w: {}, lambda w: {"reaction": [w.submitted.pk], **SIGN_EXPORT}, "reviewer", 200),
     ("logout", lambda w: {}, lambda w: {}, "reporter", 302),
 ]
 
@@ -96,7 +108,7 @@ def test_every_form_post_stays_within_its_query_budget(name, kwargs, data, role,
     url = reverse(name, kwargs=kwargs(world))
     response, queries = counted_request(client, users[role], "post", url, data(world))
     assert response.status_code == status, response.content.decode()[:3000]
-    failures = over_budget(f"POST {url} as {role}", response, queries, POST_BUDGET)
+    failures = over_budget(f"POST {url} as {role}", response, queries, POST_BUDGET_EXCEPTIONS.get(name, POST_BUDGET))
     assert not failures, "\n".join(failures)
 
 
@@ -104,7 +116,7 @@ def test_the_login_post_stays_within_its_query_budget(client, users, password):
     response, queries = counted_request(client, None, "post", reverse("login"),
                                         {"username": users["reporter"].username, "password": password})
     assert response.status_code == 302
-    assert not over_budget("POST login", response, queries, POST_BUDGET)
+    assert not over_budget("POST login", response, queries, POST_BUDGET_EXCEPTIONS["login"])
 
 
 def test_every_form_of_the_project_has_a_post_budget():
