@@ -121,7 +121,7 @@ def review_and_lock(page, live_server, snapshot):
     page.wait_for_url(f"{live_server.url}/reactions/")
     snapshot(page, "reactions-list")
     page.click("a:has-text('site-01-P-100-R1')")
-    page.click("a:has-text('Review')")
+    page.click("#review-button")
     # Causality is required before locking.
     page.click("button:has-text('Review and lock')")
     assert field_error(page, "causality").is_visible()

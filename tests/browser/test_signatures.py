@@ -28,7 +28,7 @@ def test_locking_asks_for_password_and_meaning_and_a_wrong_password_locks_nothin
     reviewer = UserFactory(username="reviewer-sig", first_name="Rita", last_name="Rossi", roles=["reviewer"])
     login(reviewer)
     page.goto(f"{live_server.url}/reactions/{submitted.pk}/")
-    page.click("a:has-text('Review')")
+    page.click("#review-button")
     assert page.locator("#id_password").get_attribute("type") == "password"
     assert page.locator("#id_meaning option").all_inner_texts()[-2:] == [
         "Reviewed and approved", "Reviewed; causality assessed"]
@@ -65,7 +65,7 @@ def test_the_person_who_entered_a_case_cannot_lock_it(page, login, live_server, 
     InjectionSiteReaction.objects.filter(pk=submitted.pk).update(reporter=own)
     login(own)
     page.goto(f"{live_server.url}/reactions/{submitted.pk}/")
-    assert page.locator("a:has-text('Review')").count() == 0
+    assert page.locator("#review-button").count() == 0
     response = page.goto(f"{live_server.url}/reactions/{submitted.pk}/review/")
     assert response.status == 403
     assert "Four eyes" in page.locator("[data-reason]").inner_text()
