@@ -1,12 +1,13 @@
 """What the benchmark scripts share: a fresh database of their own, never the dev or test one."""
 import os
+import secrets
 import sys
 from urllib.parse import urlparse
 
 
 def use_fresh_database(db, var_dir, postgres_url):
     """Point the settings at an empty database before Django is set up (SQLite file or PostgreSQL)."""
-    os.environ.update(DEBUG="false", SECRET_KEY="bench-only-secret-key", ALLOWED_HOSTS="testserver",
+    os.environ.update(DEBUG="false", SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="testserver", MFA_REQUIRED="false",
                       SECURE_SSL_REDIRECT="false", LOG_LEVEL="WARNING", DJANGO_SETTINGS_MODULE="pv_tracker.settings")
     var_dir.mkdir(parents=True, exist_ok=True)
     os.environ["PV_VAR_DIR"] = str(var_dir)

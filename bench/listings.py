@@ -13,6 +13,7 @@ page's slowest query (SQLite EXPLAIN QUERY PLAN, PostgreSQL EXPLAIN ANALYZE).
 import argparse
 import json
 import os
+import secrets
 import statistics
 import sys
 import time
@@ -64,7 +65,7 @@ def main():
     parser.add_argument("--explain", action="store_true")
     parser.add_argument("--json", help="Write the results to this file.")
     args = parser.parse_args()
-    os.environ.update(DEBUG="false", SECRET_KEY="bench-only-secret-key", ALLOWED_HOSTS="testserver",
+    os.environ.update(DEBUG="false", SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="testserver", MFA_REQUIRED="false",
                       SECURE_SSL_REDIRECT="false", LOG_LEVEL="WARNING", DJANGO_SETTINGS_MODULE="pv_tracker.settings")
     os.environ.setdefault("CELERY_BROKER_URL", "filesystem://")
     import django
