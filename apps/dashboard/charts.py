@@ -30,7 +30,7 @@ def monthly_bars(series):
     for index, (month, reactions, patients) in enumerate(series):
         height = area * reactions / peak
         bars.append(Bar(x=round(index * slot + slot * 0.15, 1), y=round(BAR_AREA_BOTTOM - height, 1),
-                        width=round(slot * 0.7, 1), height=round(height, 1), label=month.strftime("%b %y"),
+                        width=round(slot * 0.7, 1), height=round(height, 1), label=month.strftime("%b %Y"),
                         value=reactions, label_x=round(index * slot + slot / 2, 1),
                         title=f"{month:%B %Y}: {reactions} reaction(s) in {patients} patient(s)"))
     return {"bars": bars, "max": peak, "width": BAR_CHART_WIDTH, "height": BAR_CHART_HEIGHT,

@@ -2,7 +2,8 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from apps.accounts.roles import can_run_reports
+from apps.accounts.roles import can_enter_data, can_run_reports, is_reviewer
+from apps.reactions.selectors import reporter_work
 from apps.products.models import ReferenceProfile
 from apps.summaries.cache import data_stamp
 from apps.summaries.selectors import default_product
@@ -45,12 +46,15 @@ def home(request):
     reference = (ReferenceProfile.objects.filter(is_current=True).select_related("product")
                  .order_by("product__code").first())
     product = reference.product if reference is not None else default_product()
-    context = {"product": product}
+    reviewer = is_reviewer(request.user)
+    context = {"product": product, "can_enter_data": can_enter_data(request.user), "is_reviewer": reviewer,
+               # A reporter's own work; the review queue is for the reviewers who can act on it.
+               "my_work": reporter_work(user=request.user) if can_enter_data(request.user) and not reviewer else None}
     if product is not None:
         scope = selectors.user_scope(request.user, product)
         stamp = data_stamp()
         figures = selectors.key_figures(scope, reference, stamp)
-        awaiting, awaiting_count = selectors.review_queue(scope, stamp=stamp)
+        awaiting, awaiting_count = selectors.review_queue(scope, stamp=stamp) if reviewer else ([], 0)
         scheduled = selectors.latest_scheduled_report(product) if can_run_reports(request.user) else None
         context.update(
             scope=scope, reference=reference, figures=figures, figure_rows=figure_rows(figures, reference),

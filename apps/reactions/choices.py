@@ -93,8 +93,21 @@ class ReporterQualification(models.TextChoices):
 class Status(models.TextChoices):
     DRAFT = "draft", "Draft"
     SUBMITTED = "submitted", "Submitted"
+    RETURNED = "returned", "Returned to the site"
     REVIEWED = "reviewed", "Reviewed (locked)"
 
+
+# The states in which the site (its reporters) edits and (re)submits.
+SITE_EDITABLE = (Status.DRAFT, Status.RETURNED)
+
+
+class CommentKind(models.TextChoices):
+    COMMENT = "comment", "Comment"
+    QUESTION = "question", "Question to the site (case returned)"
+
+
+# CTCAE v5 grades that go with each severity (intensity) word; a record must not contradict itself.
+GRADES_OF_SEVERITY = {Severity.MILD: (1,), Severity.MODERATE: (2,), Severity.SEVERE: (3, 4, 5)}
 
 MILD_OR_MODERATE = (Severity.MILD, Severity.MODERATE)
 RESOLVED_OUTCOMES = (Outcome.RECOVERED, Outcome.RECOVERED_WITH_SEQUELAE)

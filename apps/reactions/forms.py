@@ -104,3 +104,51 @@ class ReactionReviewForm(ServiceModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["causality"].required = True
+
+
+class ReturnForm(forms.Form):
+    """A reviewer's question that sends a case (or follow-up) back to its site."""
+
+    question = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=4000,
+                               help_text="What the site should check or add. The site answers by editing "
+                                         "the case and submitting it again.")
+
+
+class CommentForm(forms.Form):
+    text = forms.CharField(label="Comment", widget=forms.Textarea(attrs={"rows": 2}), max_length=4000)
+
+
+class PatientPickForm(forms.Form):
+    patient_ref = forms.CharField(label="Patient reference", max_length=50, required=False,
+                                  help_text="The site's own reference of the patient, e.g. P-001.")
+
+
+FOLLOW_UP_HELP = "The new information: what changed, and who reported it."
+
+
+class ReactionFollowUpForm(DuplicateConfirmMixin, ServiceModelForm):
+    """The case's fields as the follow-up will make them, its receipt date and what changed."""
+
+    received_on = forms.DateField(label="Date the new information was received", widget=DateInput)
+    summary = forms.CharField(label="What changed", widget=forms.Textarea(attrs={"rows": 3}), max_length=4000,
+                              help_text=FOLLOW_UP_HELP)
+
+    class Meta:
+        model = InjectionSiteReaction
+        fields = [*EDITABLE_FIELDS, "causality"]
+        labels = LABELS
+        help_texts = HELP_TEXTS
+        widgets = WIDGETS
+
+    def __init__(self, *args, user, follow_up=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["confirm_duplicate"]
+        if not is_reviewer(user):
+            del self.fields["causality"]
+        if follow_up is not None:
+            self.fields["received_on"].initial = follow_up.received_on
+            self.fields["summary"].initial = follow_up.summary
+
+    @property
+    def sections(self):
+        return [("Follow-up", ("received_on", "summary")), *super().sections]

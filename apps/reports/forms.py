@@ -4,6 +4,7 @@ from apps.accounts.models import Site
 from apps.accounts.roles import scoped_site
 from apps.core.forms import as_of_not_in_future
 from apps.core.models import today
+from apps.core.widgets import DateInput
 from apps.products.models import Product, ReferenceProfile
 
 
@@ -11,14 +12,14 @@ class RunReportForm(forms.Form):
     """The "run now" parameters; a site-bound user can only ask about their own site."""
 
     product = forms.ModelChoiceField(queryset=Product.objects.all())
-    as_of = forms.DateField(label="As of", widget=forms.DateInput(attrs={"type": "date"}),
+    as_of = forms.DateField(label="As of", widget=DateInput,
                             validators=[as_of_not_in_future])
     site = forms.ModelChoiceField(queryset=Site.objects.all(), required=False, empty_label="All sites")
     dose_mg_per_day = forms.DecimalField(label="Dose (mg/day)", required=False, min_value=0.01, max_digits=8,
                                          decimal_places=2, help_text="Only exposure periods at this dose.")
-    exposure_start_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}),
+    exposure_start_from = forms.DateField(required=False, widget=DateInput,
                                           help_text="Only exposure periods starting on or after this date.")
-    exposure_start_to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}),
+    exposure_start_to = forms.DateField(required=False, widget=DateInput,
                                         help_text="Only exposure periods starting on or before this date.")
     reference_profile = forms.ModelChoiceField(queryset=ReferenceProfile.objects.select_related("product"),
                                                required=False, empty_label="The product's current profile")

@@ -105,7 +105,7 @@ CASES = {
     "reaction edit": FormCase(
         url=lambda w: reverse("reactions:update", args=[w["draft"].pk]), model=InjectionSiteReaction,
         record="draft", multi=("symptoms", "seriousness"), extra=ids,
-        valid=lambda w: reaction_payload(version=w["draft"].version, severity="moderate")),
+        valid=lambda w: reaction_payload(version=w["draft"].version, severity="moderate", ctcae_grade="2")),
     "reaction review": FormCase(
         url=lambda w: reverse("reactions:review", args=[w["submitted"].pk]), model=InjectionSiteReaction,
         record="submitted", extra=ids,

@@ -128,6 +128,36 @@ EXPECTATIONS = {
         Probe((LOGIN, 403, 404, 200, 404, 403, 200), pk("submitted")),
         Probe((LOGIN, 403, 404, 200, 404, 403, 200), pk("reviewed")),
     ],
+    "reactions:report": [Probe(DATA_ENTRY), Probe(DATA_ENTRY, query={"patient_ref": "nobody"})],
+    "reactions:return": [
+        Probe((LOGIN, 403, 404, 200, 404, 403, 200), pk("submitted")),
+        Probe((LOGIN, 403, 404, 403, 404, 403, 403), pk("draft")),
+    ],
+    "reactions:comment": [
+        Probe((LOGIN, 405, 405, 405, 405, 405, 405), pk("submitted")),
+        Probe((LOGIN, 302, 404, 302, 404, 403, 302), pk("submitted"), method="post",
+              data=lambda world: {"text": "Please check the diameter."}),
+    ],
+    "reactions:followup_create": [
+        Probe(SITE_01_WRITE, pk("reviewed")),
+        Probe((LOGIN, 403, 404, 403, 404, 403, 403), pk("submitted")),
+    ],
+    "reactions:followup_update": [
+        Probe(SITE_01_WRITE, pk("follow_up_draft")),
+        Probe((LOGIN, 403, 404, 200, 404, 403, 200), pk("follow_up_submitted")),
+    ],
+    "reactions:followup_submit": [
+        Probe((LOGIN, 405, 405, 405, 405, 405, 405), pk("follow_up_draft")),
+        Probe((LOGIN, 302, 404, 302, 404, 403, 302), pk("follow_up_draft"), method="post"),
+    ],
+    "reactions:followup_return": [
+        Probe((LOGIN, 403, 404, 200, 404, 403, 200), pk("follow_up_submitted")),
+        Probe((LOGIN, 403, 404, 403, 404, 403, 403), pk("follow_up_draft")),
+    ],
+    "reactions:followup_review": [
+        Probe((LOGIN, 405, 405, 405, 405, 405, 405), pk("follow_up_submitted")),
+        Probe((LOGIN, 403, 404, 302, 404, 403, 302), pk("follow_up_submitted"), method="post"),
+    ],
     "reactions:history": [Probe(SITE_01_READ, pk("reviewed")),
                           Probe((LOGIN, 405, 405, 405, 405, 405, 405), pk("reviewed"), method="post")],
     "reports:list": [Probe(REPORTS)],
