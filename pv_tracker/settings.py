@@ -236,6 +236,21 @@ EXPORT_MAX_ROWS = env_int("EXPORT_MAX_ROWS", 200_000)
 
 # Largest CSV file the importer accepts, in bytes.
 IMPORT_MAX_FILE_BYTES = env_int("IMPORT_MAX_FILE_BYTES", 200 * 1024 * 1024)
+# Largest file the web upload accepts (it is kept in the database for the worker); bigger files
+# go through the import_pv_csv command.
+IMPORT_UPLOAD_MAX_BYTES = env_int("IMPORT_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# Progress of running web imports, shared by the worker and the web: Redis when the broker is Redis,
+# else files under var/ (the embedded install runs both on one host).
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    PROGRESS_CACHE = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CELERY_BROKER_URL,
+                      "KEY_PREFIX": "pv-progress"}
+else:
+    PROGRESS_CACHE = {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                      "LOCATION": str(VAR_DIR / "progress")}
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}, "progress": PROGRESS_CACHE}
 
 LOGGING = {
     "version": 1,

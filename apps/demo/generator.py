@@ -61,8 +61,8 @@ REACTION_FIELDS = (
     "reaction_ref", "patient", "product", "onset_date", "resolution_date", "severity", "ctcae_grade", "symptoms",
     "seriousness", "outcome", "action_taken", "causality", "injection_site", "diameter_mm", "reporter",
     "reporter_qualification", "meddra_llt_code", "meddra_version", "narrative", "status", "reviewed_by",
-    "reviewed_at", "late_onset_flag", "duplicate_confirmed", "version", "voided_at", "voided_by", "void_reason",
-    "created_at", "updated_at",
+    "reviewed_at", "late_onset_flag", "duplicate_confirmed", "version", "case_version", "latest_information_on",
+    "voided_at", "voided_by", "void_reason", "created_at", "updated_at",
 )
 
 
@@ -370,7 +370,7 @@ def generate_demo_data(*, patients, seed, sites=None, reactions_per_patient=10.0
                     ref, patient_ids[index], product.pk, adapt_date(onset), adapt_date(resolution), severity, grade,
                     _multi(symptoms), _multi(seriousness), outcome, action, causality, injection_site, diameter, None,
                     qualification, INJECTION_SITE_REACTION_LLT if reviewed else "", MEDDRA_VERSION if reviewed else "",
-                    "", status, reviewer_id if reviewed else None, reviewed_at, False, False, version,
+                    "", status, reviewer_id if reviewed else None, reviewed_at, False, False, version, 1, None,
                     None, None, "", now, now))
             result.reactions += _table_insert(InjectionSiteReaction, REACTION_FIELDS, reaction_rows)
             if stdout is not None:
