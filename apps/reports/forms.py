@@ -43,3 +43,12 @@ class RunReportForm(forms.Form):
         if product and not profile and product.current_reference_profile() is None:
             self.add_error("reference_profile", f"{product} has no current reference profile; choose one.")
         return data
+
+
+class ScheduleForm(forms.Form):
+    """A product's monthly report: day of the month and time (the server's time zone)."""
+
+    day_of_month = forms.IntegerField(min_value=1, max_value=28, help_text="1 to 28, so that every month has it.")
+    hour = forms.IntegerField(min_value=0, max_value=23)
+    minute = forms.IntegerField(min_value=0, max_value=59)
+    enabled = forms.BooleanField(required=False, label="Enabled", initial=True)

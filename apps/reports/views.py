@@ -17,8 +17,10 @@ from django.urls import reverse
 
 from apps.accounts.roles import can_run_reports
 
-from . import charts, selectors, services
-from .forms import RunReportForm
+from apps.products.models import Product
+
+from . import charts, schedules, selectors, services
+from .forms import RunReportForm, ScheduleForm
 from .models import ReportStatus
 
 REFRESH_SECONDS = 2
@@ -41,7 +43,37 @@ def _get_report(request, pk):
 @reports_access
 def report_list(request):
     page = Paginator(selectors.report_list(user=request.user), 25).get_page(request.GET.get("page"))
-    return render(request, "reports/list.html", {"page": page})
+    return render(request, "reports/list.html", {
+        "page": page, "schedules": schedules.product_schedules(),
+        "can_change_schedules": schedules.can_change_schedules(request.user)})
+
+
+@reports_access
+def report_schedule(request, product_code):
+    """An admin changes a product's monthly schedule (day, time, enabled)."""
+    if not schedules.can_change_schedules(request.user):
+        raise PermissionDenied("Only administrators change report schedules.")
+    product = get_object_or_404(Product, code=product_code)
+    current = next(row for row in schedules.product_schedules() if row.product == product)
+    initial = {"day_of_month": 1, "hour": 6, "minute": 0, "enabled": True}
+    if current.task is not None and current.task.crontab is not None:
+        crontab = current.task.crontab
+        if crontab.day_of_month.isdigit() and crontab.hour.isdigit() and crontab.minute.isdigit():
+            initial = {"day_of_month": int(crontab.day_of_month), "hour": int(crontab.hour),
+                       "minute": int(crontab.minute), "enabled": current.task.enabled}
+    form = ScheduleForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            schedules.report_schedule_update(product=product, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, f"The monthly report of {product} is rescheduled.")
+            return redirect("reports:list")
+    return render(request, "core/form_page.html", {
+        "form": form, "page_title": f"Monthly report schedule of {product}", "cancel_url": reverse("reports:list"),
+        "submit_label": "Save schedule"}, status=400 if form.errors else 200)
 
 
 @reports_access

@@ -4,6 +4,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from apps.imports.models import ImportJob
 from apps.reactions.models import ReactionFollowUp
 from apps.reports import services as report_services
 from tests.factories import ExposurePeriodFactory, PatientFactory, ReactionFactory, UserFactory
@@ -61,4 +62,5 @@ def world(site, product, reporter, sender):
     assert report.status == "done", report.error
     return SimpleNamespace(patient=patient, exposure=exposure, draft=draft, submitted=submitted, reviewed=reviewed,
                            report=report, follow_up_draft=follow_ups["draft"],
-                           follow_up_submitted=follow_ups["submitted"])
+                           follow_up_submitted=follow_ups["submitted"],
+                           import_job=ImportJob.objects.create(created_by=reporter))
