@@ -231,6 +231,9 @@ CONTENT_SECURITY_POLICY = {
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 
+# Most cases one E2B batch file may hold (it is built and validated in memory).
+E2B_BATCH_MAX_CASES = env_int("E2B_BATCH_MAX_CASES", 500)
+
 # Most rows a listing export may hold (exports are built in memory).
 EXPORT_MAX_ROWS = env_int("EXPORT_MAX_ROWS", 200_000)
 

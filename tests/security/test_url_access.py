@@ -186,7 +186,7 @@ EXPECTATIONS = {
         Probe((LOGIN, 403, 403, 200, 200, 403, 200)),
         # Another site's reviewer is refused the id like an id that does not exist.
         Probe((LOGIN, 403, 403, 200, 400, 403, 200), method="post",
-              data=lambda world: {"reaction": [world.submitted.pk]}, content_type="application/xml"),
+              data=lambda world: {"reaction": [world.reviewed.pk]}, content_type="application/xml"),
     ],
 }
 
