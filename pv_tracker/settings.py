@@ -229,7 +229,8 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
+# Tables scroll inside their own box on narrow screens instead of widening the page.
+DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5-responsive.html"
 
 # Most cases one E2B batch file may hold (it is built and validated in memory).
 E2B_BATCH_MAX_CASES = env_int("E2B_BATCH_MAX_CASES", 500)

@@ -104,6 +104,7 @@ class ScopedListView(LoginRequiredMixin, SafeExportMixin, SingleTableMixin, Filt
     paginator_class = LazyPaginator
     page_title = ""
     new_url = None
+    new_label = None
 
     def list_queryset(self, *, user, include_voided):
         raise NotImplementedError
@@ -121,7 +122,8 @@ class ScopedListView(LoginRequiredMixin, SafeExportMixin, SingleTableMixin, Filt
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(page_title=self.page_title, new_url=self.new_url, export_formats=self.export_formats)
+        context.update(page_title=self.page_title, new_url=self.new_url, new_label=self.new_label,
+                       export_formats=self.export_formats)
         return context
 
 

@@ -39,6 +39,7 @@ class ReactionListView(ScopedListView):
     export_name = "reactions"
     page_title = "Injection-site reactions"
     new_url = reverse_lazy("reactions:report")
+    new_label = "Report a reaction"
 
     def list_queryset(self, *, user, include_voided):
         return reaction_list(user=user, include_voided=include_voided)
