@@ -15,6 +15,7 @@ urlpatterns = [
     path("summaries/", include("apps.summaries.urls")),
     path("e2b/", include("apps.e2b.urls")),
     path("imports/", include("apps.imports.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     # Pages without a <link rel="icon"> (admin, printable case form) still ask for /favicon.ico.
     path("favicon.ico", RedirectView.as_view(url=staticfiles_storage.url("favicon.svg"), permanent=True)),

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from apps.core.fields import MultiChoiceField
@@ -103,7 +104,7 @@ class InjectionSiteReaction(VoidableModel):
         return self._meta.get_field("symptoms").get_choices_display(self.symptoms)
 
     def get_seriousness_display(self):
-        return self._meta.get_field("seriousness").get_choices_display(self.seriousness) or "Not serious"
+        return self._meta.get_field("seriousness").get_choices_display(self.seriousness) or _("Not serious")
 
     def exposures_for_check(self):
         """The patient's live exposure periods to this product (the importer passes them in)."""
@@ -124,27 +125,27 @@ class InjectionSiteReaction(VoidableModel):
         reject_future(self.onset_date, "onset_date", errors)
         reject_future(self.resolution_date, "resolution_date", errors)
         if self.onset_date and self.resolution_date and self.resolution_date < self.onset_date:
-            add("resolution_date", "The resolution date is before the onset date.", "resolution_before_onset")
+            add("resolution_date", _("The resolution date is before the onset date."), "resolution_before_onset")
 
         seriousness = set(self.seriousness or [])
         if self.outcome == Outcome.FATAL and Seriousness.DEATH not in seriousness:
-            add("seriousness", "A fatal outcome requires the seriousness criterion 'Results in death'.",
+            add("seriousness", _("A fatal outcome requires the seriousness criterion 'Results in death'."),
                 "fatal_without_death")
         if Seriousness.DEATH in seriousness and self.outcome != Outcome.FATAL:
-            add("outcome", "The seriousness criterion 'Results in death' requires the outcome 'Fatal'.",
+            add("outcome", _("The seriousness criterion 'Results in death' requires the outcome 'Fatal'."),
                 "death_without_fatal")
         if self.ctcae_grade == CtcaeGrade.GRADE_5 and self.outcome != Outcome.FATAL:
-            add("ctcae_grade", "CTCAE grade 5 means death; the outcome must be 'Fatal'.", "grade5_without_fatal")
+            add("ctcae_grade", _("CTCAE grade 5 means death; the outcome must be 'Fatal'."), "grade5_without_fatal")
         grades = GRADES_OF_SEVERITY.get(self.severity)
         if self.ctcae_grade is not None and grades and self.ctcae_grade not in grades:
-            add("ctcae_grade", "CTCAE grade %(grade)s does not match the severity '%(severity)s' (%(severity)s goes "
-                "with grade %(grades)s): change the severity or the grade.", "severity_grade_mismatch",
-                grade=self.ctcae_grade, severity=self.get_severity_display().lower(),
-                grades=" or ".join(str(g) for g in grades))
+            add("ctcae_grade", _("CTCAE grade %(grade)s does not match the severity '%(severity)s' (%(severity)s goes "
+                "with grade %(grades)s): change the severity or the grade."), "severity_grade_mismatch",
+                grade=self.ctcae_grade, severity=str(self.get_severity_display()).lower(),
+                grades=f"{grades[0]}–{grades[-1]}" if len(grades) > 1 else str(grades[0]))
         if self.outcome in RESOLVED_OUTCOMES and self.resolution_date is None:
-            add("resolution_date", "A recovered reaction needs a resolution date.", "resolved_without_date")
+            add("resolution_date", _("A recovered reaction needs a resolution date."), "resolved_without_date")
         if self.outcome in ONGOING_OUTCOMES and self.resolution_date is not None:
-            add("outcome", "A reaction with a resolution date cannot be recovering or not recovered.",
+            add("outcome", _("A reaction with a resolution date cannot be recovering or not recovered."),
                 "ongoing_outcome_with_resolution")
 
         if self.onset_date and self.patient_id and self.product_id and "onset_date" not in errors:
@@ -154,12 +155,12 @@ class InjectionSiteReaction(VoidableModel):
 
     def _check_against_exposures(self, exposures, add):
         if not exposures:
-            add("onset_date", "The patient has no recorded exposure to this product; record the exposure first.",
+            add("onset_date", _("The patient has no recorded exposure to this product; record the exposure first."),
                 "no_exposure")
             return
         first_start = min(period.start_date for period in exposures)
         if self.onset_date < first_start:
-            add("onset_date", "The onset (%(onset)s) is before the patient's first exposure to this product (%(start)s).",
+            add("onset_date", _("The onset (%(onset)s) is before the patient's first exposure to this product (%(start)s)."),
                 "onset_before_exposure", onset=self.onset_date.isoformat(), start=first_start.isoformat())
             return
         self.late_onset_flag = self.onset_is_late(exposures)
@@ -236,6 +237,6 @@ class ReactionFollowUp(models.Model):
         errors = {}
         reject_future(self.received_on, "received_on", errors)
         if not (self.summary or "").strip():
-            errors.setdefault("summary", []).append(ValidationError("Say what the new information is."))
+            errors.setdefault("summary", []).append(ValidationError(_("Say what the new information is.")))
         if errors:
             raise ValidationError(errors)

@@ -348,7 +348,7 @@ def reaction_followup_lock(*, follow_up: ReactionFollowUp, actor) -> ReactionFol
     reaction.latest_information_on = current.received_on
     reaction.reviewed_by, reaction.reviewed_at = actor, timezone.now()
     reaction.version += 1
-    validated_save(reaction, actor=actor, change_reason=f"Follow-up version {current.case_version} reviewed and locked")
+    validated_save(reaction, actor=actor, change_reason="Follow-up reviewed and locked")
     current.status = Status.REVIEWED
     current.reviewed_by, current.reviewed_at = actor, reaction.reviewed_at
     _save_followup(current, actor, "Reviewed and locked")

@@ -4,6 +4,8 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.urls import reverse, reverse_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -37,9 +39,9 @@ class ReactionListView(ScopedListView):
     table_class = ReactionTable
     filterset_class = ReactionFilter
     export_name = "reactions"
-    page_title = "Injection-site reactions"
+    page_title = gettext_lazy("Injection-site reactions")
     new_url = reverse_lazy("reactions:report")
-    new_label = "Report a reaction"
+    new_label = gettext_lazy("Report a reaction")
 
     def list_queryset(self, *, user, include_voided):
         return reaction_list(user=user, include_voided=include_voided)
@@ -53,7 +55,7 @@ class ReactionCreateView(ServiceFormView):
         self.patient = patient_get(user=self.request.user, pk=self.kwargs["patient_pk"])
         require_data_entry(self.request.user)
         if self.patient.is_voided:
-            raise PermissionDenied("The patient is voided; no reaction can be added.")
+            raise PermissionDenied(_("The patient is voided; no reaction can be added."))
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "user": self.request.user, "patient": self.patient}
@@ -64,11 +66,11 @@ class ReactionCreateView(ServiceFormView):
         return reaction_create(patient=self.patient, actor=self.request.user, confirm_duplicate=confirm, **data)
 
     def get_success_url(self):
-        messages.success(self.request, f"Reaction {self.object.reaction_ref} saved as a draft.")
+        messages.success(self.request, _("Reaction %(ref)s saved as a draft.") % {"ref": self.object.reaction_ref})
         return detail_url(self.object)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(page_title=f"New injection-site reaction · patient {self.patient.patient_ref}",
+        return super().get_context_data(page_title=_("New injection-site reaction · patient %(patient)s") % {"patient": self.patient.patient_ref},
                                         patient=self.patient, cancel_url=patient_url(self.patient), **kwargs)
 
 
@@ -80,11 +82,11 @@ class ReactionUpdateView(ServiceFormView):
         self.record = reaction_get(user=self.request.user, pk=self.kwargs["pk"])
         require_data_entry(self.request.user)
         if self.record.is_voided:
-            raise PermissionDenied("The reaction is voided; voided records cannot be edited.")
+            raise PermissionDenied(_("The reaction is voided; voided records cannot be edited."))
         if self.record.is_locked:
-            raise PermissionDenied("The reaction is reviewed and locked; it can no longer be edited.")
+            raise PermissionDenied(_("The reaction is reviewed and locked; it can no longer be edited."))
         if not reaction_actions(user=self.request.user, reaction=self.record)["edit"]:
-            raise PermissionDenied("Only drafts can be edited by reporters; ask a reviewer.")
+            raise PermissionDenied(_("Only drafts can be edited by reporters; ask a reviewer."))
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "user": self.request.user, "instance": self.record}
@@ -97,11 +99,11 @@ class ReactionUpdateView(ServiceFormView):
                                confirm_duplicate=confirm, **data)
 
     def get_success_url(self):
-        messages.success(self.request, f"Reaction {self.object.reaction_ref} updated.")
+        messages.success(self.request, _("Reaction %(ref)s updated.") % {"ref": self.object.reaction_ref})
         return detail_url(self.object)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(page_title=f"Edit reaction {self.record.reaction_ref}",
+        return super().get_context_data(page_title=_("Edit reaction %(ref)s") % {"ref": self.record.reaction_ref},
                                         patient=self.record.patient, reaction=self.record,
                                         cancel_url=detail_url(self.record), **kwargs)
 
@@ -181,7 +183,7 @@ class ReactionSubmitView(LoginRequiredMixin, PermissionDeniedPageMixin, View):
     def post(self, request, pk):
         reaction = reaction_get(user=request.user, pk=pk)
         return _redirect_with_message(request, reaction, lambda: reaction_submit(reaction=reaction, actor=request.user),
-                                      f"Reaction {reaction.reaction_ref} submitted for review.")
+                                      _("Reaction %(ref)s submitted for review.") % {"ref": reaction.reaction_ref})
 
 
 class ReactionCommentView(LoginRequiredMixin, PermissionDeniedPageMixin, View):
@@ -191,11 +193,11 @@ class ReactionCommentView(LoginRequiredMixin, PermissionDeniedPageMixin, View):
         reaction = reaction_get(user=request.user, pk=pk)
         form = CommentForm(request.POST)
         if not form.is_valid():
-            messages.error(request, "Comment: " + " ".join(e for errors in form.errors.values() for e in errors))
+            messages.error(request, _("Comment:") + " " + " ".join(e for errors in form.errors.values() for e in errors))
             return redirect(detail_url(reaction))
         return _redirect_with_message(
             request, reaction, lambda: reaction_comment_add(reaction=reaction, actor=request.user,
-                                                            text=form.cleaned_data["text"]), "Comment added.")
+                                                            text=form.cleaned_data["text"]), _("Comment added."))
 
 
 class ReactionReturnView(ServiceFormView):
@@ -207,20 +209,20 @@ class ReactionReturnView(ServiceFormView):
     def check_access(self):
         self.record = reaction_get(user=self.request.user, pk=self.kwargs["pk"])
         if not is_reviewer(self.request.user):
-            raise PermissionDenied("Only reviewers can return a case to the site.")
+            raise PermissionDenied(_("Only reviewers can return a case to the site."))
         if not reaction_actions(user=self.request.user, reaction=self.record)["return"]:
-            raise PermissionDenied("Only a submitted, live case can be returned to the site.")
+            raise PermissionDenied(_("Only a submitted, live case can be returned to the site."))
 
     def perform(self, form):
         return reaction_return(reaction=self.record, actor=self.request.user, **form.cleaned_data)
 
     def get_success_url(self):
-        messages.success(self.request, f"Reaction {self.record.reaction_ref} returned to the site with your question.")
+        messages.success(self.request, _("Reaction %(ref)s returned to the site with your question.") % {"ref": self.record.reaction_ref})
         return detail_url(self.record)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(page_title=f"Return reaction {self.record.reaction_ref} to the site",
-                                        submit_label="Return to the site", cancel_url=detail_url(self.record),
+        return super().get_context_data(page_title=_("Return reaction %(ref)s to the site") % {"ref": self.record.reaction_ref},
+                                        submit_label=_("Return to the site"), cancel_url=detail_url(self.record),
                                         **kwargs)
 
 
@@ -231,9 +233,9 @@ class ReactionReviewView(ServiceFormView):
     def check_access(self):
         self.record = reaction_get(user=self.request.user, pk=self.kwargs["pk"])
         if not is_reviewer(self.request.user):
-            raise PermissionDenied("Only reviewers can review and lock reactions.")
+            raise PermissionDenied(_("Only reviewers can review and lock reactions."))
         if not reaction_actions(user=self.request.user, reaction=self.record)["review"]:
-            raise PermissionDenied("Only a submitted, live reaction can be reviewed.")
+            raise PermissionDenied(_("Only a submitted, live reaction can be reviewed."))
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "instance": self.record}
@@ -242,11 +244,11 @@ class ReactionReviewView(ServiceFormView):
         return reaction_review(reaction=self.record, actor=self.request.user, **form.cleaned_data)
 
     def get_success_url(self):
-        messages.success(self.request, f"Reaction {self.object.reaction_ref} reviewed and locked.")
+        messages.success(self.request, _("Reaction %(ref)s reviewed and locked.") % {"ref": self.object.reaction_ref})
         return detail_url(self.object)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(page_title=f"Review reaction {self.record.reaction_ref}",
+        return super().get_context_data(page_title=_("Review reaction %(ref)s") % {"ref": self.record.reaction_ref},
                                         reaction=self.record, cancel_url=detail_url(self.record), **kwargs)
 
 
@@ -256,7 +258,7 @@ class ReactionVoidView(VoidView):
     def check_access(self):
         super().check_access()
         if not reaction_actions(user=self.request.user, reaction=self.record)["void"]:
-            raise PermissionDenied("Only reviewers can void a submitted or reviewed reaction.")
+            raise PermissionDenied(_("Only reviewers can void a submitted or reviewed reaction."))
 
     def get_record(self):
         return reaction_get(user=self.request.user, pk=self.kwargs["pk"])
@@ -282,7 +284,7 @@ class ReactionHistoryView(HistoryView):
         rows = context["rows"]
         for follow_up in context["record"].follow_ups.all():
             for row in history_rows(follow_up, hidden=("created_at", "updated_at", "changes")):
-                row["type"] = f"Follow-up v{follow_up.case_version}: {row['type']}"
+                row["type"] = _("Follow-up v%(version)s: %(step)s") % {"version": follow_up.case_version, "step": row["type"]}
                 rows.append(row)
         for comment in reaction_comments(context["record"]):
             rows.append({"when": comment.created_at, "who": comment.author, "type": comment.get_kind_display(),
@@ -308,7 +310,7 @@ class FollowUpCreateView(ServiceFormView):
         self.record = reaction_get(user=self.request.user, pk=self.kwargs["pk"])
         require_data_entry(self.request.user)
         if not reaction_actions(user=self.request.user, reaction=self.record)["follow_up"]:
-            raise PermissionDenied("A follow-up is entered on a live, locked case with no follow-up in progress.")
+            raise PermissionDenied(_("A follow-up is entered on a live, locked case with no follow-up in progress."))
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "user": self.request.user, "instance": self.record}
@@ -319,12 +321,13 @@ class FollowUpCreateView(ServiceFormView):
                                         summary=summary, **fields)
 
     def get_success_url(self):
-        messages.success(self.request, f"Follow-up (version {self.object.case_version}) saved as a draft.")
+        messages.success(self.request, _("Follow-up (version %(version)s) saved as a draft.") % {"version": self.object.case_version})
         return detail_url(self.record)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            page_title=f"Follow-up of reaction {self.record.reaction_ref} (version {self.record.case_version + 1})",
+            page_title=_("Follow-up of reaction %(ref)s (version %(version)s)") % {
+                "ref": self.record.reaction_ref, "version": self.record.case_version + 1},
             patient=self.record.patient, cancel_url=detail_url(self.record), **kwargs)
 
 
@@ -343,8 +346,8 @@ class FollowUpUpdateView(FollowUpMixin, ServiceFormView):
         self.get_follow_up()
         require_data_entry(self.request.user)
         if not self.actions["edit"]:
-            raise PermissionDenied("Only draft and returned follow-ups can be edited by reporters; "
-                                   "a locked follow-up cannot be edited.")
+            raise PermissionDenied(_("Only draft and returned follow-ups can be edited by reporters; "
+                                     "a locked follow-up cannot be edited."))
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "user": self.request.user, "follow_up": self.follow_up,
@@ -356,12 +359,12 @@ class FollowUpUpdateView(FollowUpMixin, ServiceFormView):
                                         summary=summary, **fields)
 
     def get_success_url(self):
-        messages.success(self.request, "Follow-up updated.")
+        messages.success(self.request, _("Follow-up updated."))
         return detail_url(self.follow_up.reaction)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            page_title=f"Edit follow-up (version {self.follow_up.case_version}) of {self.follow_up.reaction}",
+            page_title=_("Edit follow-up (version %(version)s) of %(reaction)s") % {"version": self.follow_up.case_version, "reaction": self.follow_up.reaction},
             patient=self.follow_up.reaction.patient, cancel_url=detail_url(self.follow_up.reaction), **kwargs)
 
 
@@ -369,11 +372,11 @@ class FollowUpSubmitView(LoginRequiredMixin, FollowUpMixin, PermissionDeniedPage
     def post(self, request, pk):
         self.get_follow_up()
         if not self.actions["submit"]:
-            raise PermissionDenied("Only a draft or returned follow-up can be submitted, by the site or a reviewer.")
+            raise PermissionDenied(_("Only a draft or returned follow-up can be submitted, by the site or a reviewer."))
         return _redirect_with_message(
             request, self.follow_up.reaction,
             lambda: reaction_followup_submit(follow_up=self.follow_up, actor=request.user),
-            f"Follow-up (version {self.follow_up.case_version}) submitted for review.")
+            _("Follow-up (version %(version)s) submitted for review.") % {"version": self.follow_up.case_version})
 
 
 class FollowUpReturnView(FollowUpMixin, ServiceFormView):
@@ -382,18 +385,18 @@ class FollowUpReturnView(FollowUpMixin, ServiceFormView):
     def check_access(self):
         self.get_follow_up()
         if not self.actions["review"]:
-            raise PermissionDenied("Only reviewers return a submitted follow-up to the site.")
+            raise PermissionDenied(_("Only reviewers return a submitted follow-up to the site."))
 
     def perform(self, form):
         return reaction_followup_return(follow_up=self.follow_up, actor=self.request.user, **form.cleaned_data)
 
     def get_success_url(self):
-        messages.success(self.request, "Follow-up returned to the site with your question.")
+        messages.success(self.request, _("Follow-up returned to the site with your question."))
         return detail_url(self.follow_up.reaction)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(page_title=f"Return the follow-up of {self.follow_up.reaction} to the site",
-                                        submit_label="Return to the site",
+        return super().get_context_data(page_title=_("Return the follow-up of %(reaction)s to the site") % {"reaction": self.follow_up.reaction},
+                                        submit_label=_("Return to the site"),
                                         cancel_url=detail_url(self.follow_up.reaction), **kwargs)
 
 
@@ -403,8 +406,8 @@ class FollowUpReviewView(LoginRequiredMixin, FollowUpMixin, PermissionDeniedPage
     def post(self, request, pk):
         self.get_follow_up()
         if not self.actions["review"]:
-            raise PermissionDenied("Only reviewers lock a submitted follow-up.")
+            raise PermissionDenied(_("Only reviewers lock a submitted follow-up."))
         return _redirect_with_message(
             request, self.follow_up.reaction,
             lambda: reaction_followup_lock(follow_up=self.follow_up, actor=request.user),
-            f"Follow-up reviewed and locked: the case is now version {self.follow_up.case_version}.")
+            _("Follow-up reviewed and locked: the case is now version %(version)s.") % {"version": self.follow_up.case_version})

@@ -155,7 +155,7 @@ def test_a_follow_up_is_the_next_version_of_the_locked_case_and_exports_with_the
     assert locked.status == "reviewed"
     assert (case.status, case.case_version, case.resolution_date, case.latest_information_on) == (
         "reviewed", 2, date(2025, 2, 11), date(2025, 2, 15))
-    assert case.history.first().history_change_reason == "Follow-up version 2 reviewed and locked"
+    assert case.history.first().history_change_reason == "Follow-up reviewed and locked"
 
     second = e2b_export(reactions=[case], actor=reviewer).exports[0]
     assert (second.case_id, second.version_number) == (first.case_id, 2)
