@@ -100,9 +100,9 @@ class VoidView(ServiceFormView):
     def check_access(self):
         self.record = self.get_record()
         if not can_enter_data(self.request.user):
-            raise PermissionDenied("Your role can read data but cannot enter or change it.")
+            raise PermissionDenied(_("Your role can read data but cannot enter or change it."))
         if self.record.is_voided:
-            raise PermissionDenied("The record is already voided.")
+            raise PermissionDenied(_("The record is already voided."))
 
     def perform(self, form):
         return self.void(self.record, form.cleaned_data["reason"])

@@ -1,6 +1,7 @@
 """Filters of the E2B batch page: which reviewed cases to send."""
 import django_filters
 from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import Site
 from apps.core.widgets import DateRangeWidget
@@ -12,12 +13,12 @@ from .models import E2bExport
 
 
 class BatchFilter(IncludeVoidedMixin):
-    site = django_filters.ModelChoiceFilter(field_name="patient__site", queryset=Site.objects.all())
-    onset_date = django_filters.DateFromToRangeFilter(widget=DateRangeWidget, label="Onset between")
-    serious = django_filters.ChoiceFilter(choices=YES_NO, method="filter_serious", label="Serious (ICH E2A)")
+    site = django_filters.ModelChoiceFilter(field_name="patient__site", queryset=Site.objects.all(), label=_("Site"))
+    onset_date = django_filters.DateFromToRangeFilter(widget=DateRangeWidget, label=_("Onset between"))
+    serious = django_filters.ChoiceFilter(choices=YES_NO, method="filter_serious", label=_("Serious (ICH E2A)"))
     not_exported = django_filters.ChoiceFilter(
-        choices=(("yes", "Not yet exported (or changed since)"), ("no", "Already exported as it is")),
-        method="filter_not_exported", label="Export state")
+        choices=(("yes", _("Not yet exported (or changed since)")), ("no", _("Already exported as it is"))),
+        method="filter_not_exported", label=_("Export state"))
 
     class Meta:
         model = InjectionSiteReaction

@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
+from django.utils.translation import gettext as _
 
 from .case_form import case_form_html, case_form_pdf
 from .filters import BatchFilter
@@ -36,7 +37,7 @@ def _export(request, reactions, back_url):
 
 def _require_export_role(user):
     if not can_export(user):
-        raise PermissionDenied("Only reviewers and administrators export ICSRs.")
+        raise PermissionDenied(_("Only reviewers and administrators export ICSRs."))
 
 
 @login_required
@@ -73,22 +74,22 @@ def batch_export(request):
                                                     for name, errors in batch_filter.errors.items()]})
         reactions = list(batch_filter.qs[:settings.E2B_BATCH_MAX_CASES + 1])
         if len(reactions) > settings.E2B_BATCH_MAX_CASES:
-            return _refused(request, problems={"": [f"More than {settings.E2B_BATCH_MAX_CASES} cases match: narrow "
-                                                    "the filters (e.g. the onset range) and export in parts."]})
+            return _refused(request, problems={"": [_("More than %(max)s cases match: narrow the filters (e.g. the onset range) and "
+                                                      "export in parts.") % {"max": settings.E2B_BATCH_MAX_CASES}]})
         return _export(request, reactions, back_url=request.path)
     raw_ids = request.POST.getlist("reaction")
     bad = [value for value in raw_ids if not value.strip().isdigit()]
     if bad:
-        return _refused(request, problems={"": [f"Not a reaction id: {', '.join(bad)}."]})
+        return _refused(request, problems={"": [_("Not a reaction id: %(ids)s.") % {"ids": ", ".join(bad)}]})
     ids = list(dict.fromkeys(int(value) for value in raw_ids))
     found = {r.pk: r for r in scoped_reactions(request.user).filter(pk__in=ids)}
     missing = [str(pk) for pk in ids if pk not in found]
     if missing:
-        return _refused(request, problems={"": [f"No reaction with id {', '.join(missing)} in your scope."]})
+        return _refused(request, problems={"": [_("No reaction with id %(ids)s in your scope.") % {"ids": ", ".join(missing)}]})
     unreviewed = [found[pk].reaction_ref for pk in ids if found[pk].status != "reviewed"]
     if unreviewed:
-        return _refused(request, problems={"": [f"Only reviewed (locked) cases are sent in a batch: "
-                                                f"{', '.join(unreviewed)} not reviewed yet."]})
+        return _refused(request, problems={"": [_("Only reviewed (locked) cases are sent in a batch: %(refs)s not reviewed yet.")
+                                                % {"refs": ", ".join(unreviewed)}]})
     return _export(request, [found[pk] for pk in ids], back_url=request.path)
 
 

@@ -1,4 +1,6 @@
 from django import forms
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from .jobs import KINDS, upload_problems
 
@@ -13,18 +15,23 @@ HELP = {
 class ImportUploadForm(forms.Form):
     """Up to three CSV files; each is checked (size, UTF-8, columns) before anything is queued."""
 
-    patients = forms.FileField(required=False, label="Patients CSV", help_text=HELP["patients"])
-    exposures = forms.FileField(required=False, label="Exposures CSV", help_text=HELP["exposures"])
-    reactions = forms.FileField(required=False, label="Reactions CSV", help_text=HELP["reactions"])
-    dry_run = forms.BooleanField(required=False, label="Dry run: check every row, write nothing")
+    patients = forms.FileField(required=False, label=_("Patients CSV"))
+    exposures = forms.FileField(required=False, label=_("Exposures CSV"))
+    reactions = forms.FileField(required=False, label=_("Reactions CSV"))
+    dry_run = forms.BooleanField(required=False, label=_("Dry run: check every row, write nothing"))
     confirm_duplicates = forms.BooleanField(
-        required=False, label="Import probable duplicates (same patient, product and onset date)")
+        required=False, label=_("Import probable duplicates (same patient, product and onset date)"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for kind in KINDS:  # the columns are the files' own (English) header names
+            self.fields[kind].help_text = format_html('{} <code lang="en">{}</code>', _("Columns:"), HELP[kind])
 
     def clean(self):
         data = super().clean()
         given = [kind for kind in KINDS if data.get(kind)]
         if not given and not self.errors:
-            raise forms.ValidationError("Choose at least one file to import.")
+            raise forms.ValidationError(_("Choose at least one file to import."))
         for kind in given:
             for problem in upload_problems(kind, data[kind]):
                 self.add_error(kind, problem)

@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
+from django.utils.translation import gettext as _
 
 from apps.accounts.roles import can_enter_data, scoped_site
 
@@ -16,7 +17,7 @@ REFRESH_SECONDS = 1
 
 def _require_data_entry(user):
     if not can_enter_data(user):
-        raise PermissionDenied("Your role can read data but cannot import it.")
+        raise PermissionDenied(_("Your role can read data but cannot import it."))
 
 
 def _jobs_of(user):

@@ -31,9 +31,9 @@ class IncludeVoidedMixin(django_filters.FilterSet):
 
 
 class PatientFilter(IncludeVoidedMixin):
-    site = django_filters.ModelChoiceFilter(queryset=Site.objects.all())
-    sex = django_filters.ChoiceFilter(choices=Sex.choices)
-    patient_ref = django_filters.CharFilter(lookup_expr="icontains", label="Patient reference contains")
+    site = django_filters.ModelChoiceFilter(queryset=Site.objects.all(), label=_("Site"))
+    sex = django_filters.ChoiceFilter(choices=Sex.choices, label=_("Sex"))
+    patient_ref = django_filters.CharFilter(lookup_expr="icontains", label=_("Patient reference contains"))
 
     class Meta:
         model = Patient

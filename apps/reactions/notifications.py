@@ -11,6 +11,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from apps.accounts.roles import Role
 
@@ -50,23 +51,29 @@ def _send(subject, body, recipients):
     transaction.on_commit(deliver)
 
 
-def notify_submitted(reaction, *, what="Reaction"):
+def notify_submitted(reaction, *, what=None):
+    what = what or _("Reaction")
     url = _absolute(reverse("reactions:detail", args=[reaction.pk]))
-    _send(f"[pv-tracker] {what} {reaction.reaction_ref} submitted for review",
-          f"{what} {reaction.reaction_ref} (patient {reaction.patient.patient_ref}, {reaction.patient.site.code}) "
-          f"was submitted for review.\n\n{url}\n", reviewers_for(reaction.patient.site_id))
+    _send(_("[pv-tracker] %(what)s %(ref)s submitted for review") % {"what": what, "ref": reaction.reaction_ref},
+          _("%(what)s %(ref)s (patient %(patient)s, %(site)s) was submitted for review.\n\n%(url)s\n") % {
+              "what": what, "ref": reaction.reaction_ref, "patient": reaction.patient.patient_ref,
+              "site": reaction.patient.site.code, "url": url},
+          reviewers_for(reaction.patient.site_id))
 
 
-def notify_returned(reaction, question, *, what="Reaction"):
+def notify_returned(reaction, question, *, what=None):
+    what = what or _("Reaction")
     url = _absolute(reverse("reactions:detail", args=[reaction.pk]))
-    _send(f"[pv-tracker] {what} {reaction.reaction_ref} returned with a question",
-          f"A reviewer returned {what.lower()} {reaction.reaction_ref} to the site with this question:\n\n"
-          f"{question}\n\nAnswer by editing the case and submitting it again:\n{url}\n",
+    _send(_("[pv-tracker] %(what)s %(ref)s returned with a question") % {"what": what, "ref": reaction.reaction_ref},
+          _("A reviewer returned %(what)s %(ref)s to the site with this question:\n\n%(question)s\n\n"
+            "Answer by editing the case and submitting it again:\n%(url)s\n") % {
+              "what": what.lower(), "ref": reaction.reaction_ref, "question": question, "url": url},
           site_reporters(reaction.patient.site_id, also=reaction.reporter))
 
 
-def notify_locked(reaction, *, what="Reaction"):
+def notify_locked(reaction, *, what=None):
+    what = what or _("Reaction")
     url = _absolute(reverse("reactions:detail", args=[reaction.pk]))
-    _send(f"[pv-tracker] {what} {reaction.reaction_ref} reviewed and locked",
-          f"{what} {reaction.reaction_ref} was reviewed and locked.\n\n{url}\n",
+    _send(_("[pv-tracker] %(what)s %(ref)s reviewed and locked") % {"what": what, "ref": reaction.reaction_ref},
+          _("%(what)s %(ref)s was reviewed and locked.\n\n%(url)s\n") % {"what": what, "ref": reaction.reaction_ref, "url": url},
           site_reporters(reaction.patient.site_id, also=reaction.reporter))

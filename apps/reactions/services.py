@@ -9,6 +9,7 @@ from datetime import date
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from apps.accounts.roles import can_enter_data, is_reviewer
 from apps.core.services import check_not_voided, check_site_access, record_void, validated_save
@@ -308,7 +309,7 @@ def reaction_followup_submit(*, follow_up: ReactionFollowUp, actor) -> ReactionF
                               code="no_changes")
     current.status = Status.SUBMITTED
     _save_followup(current, actor, "Submitted for review")
-    notifications.notify_submitted(current.reaction, what=f"Follow-up (version {current.case_version}) of")
+    notifications.notify_submitted(current.reaction, what=_("Follow-up (version %(version)s) of") % {"version": current.case_version})
     return current
 
 
@@ -325,7 +326,7 @@ def reaction_followup_return(*, follow_up: ReactionFollowUp, actor, question) ->
                               kind=CommentKind.QUESTION, text=question)
     comment.full_clean()
     comment.save()
-    notifications.notify_returned(current.reaction, question, what=f"Follow-up (version {current.case_version}) of")
+    notifications.notify_returned(current.reaction, question, what=_("Follow-up (version %(version)s) of") % {"version": current.case_version})
     return current
 
 
@@ -352,6 +353,6 @@ def reaction_followup_lock(*, follow_up: ReactionFollowUp, actor) -> ReactionFol
     current.status = Status.REVIEWED
     current.reviewed_by, current.reviewed_at = actor, reaction.reviewed_at
     _save_followup(current, actor, "Reviewed and locked")
-    notifications.notify_locked(reaction, what=f"Follow-up (version {current.case_version}) of")
+    notifications.notify_locked(reaction, what=_("Follow-up (version %(version)s) of") % {"version": current.case_version})
     current.reaction = reaction
     return current

@@ -253,7 +253,7 @@ class ReactionReviewView(ServiceFormView):
 
 
 class ReactionVoidView(VoidView):
-    page_title = "Void reaction"
+    page_title = gettext_lazy("Void reaction")
 
     def check_access(self):
         super().check_access()

@@ -7,9 +7,12 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from cron_descriptor import ExpressionDescriptor, Options
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from apps.accounts.roles import Role, role_names
@@ -40,6 +43,15 @@ def _task_for(product, tasks):
     return None
 
 
+def crontab_in_words(crontab):
+    """The schedule as a sentence in the active language (cron-descriptor), with its time zone."""
+    options = Options()
+    options.locale_code = "it_IT" if (get_language() or "").startswith("it") else "en_US"
+    options.use_24hour_time_format = True
+    expression = f"{crontab.minute} {crontab.hour} {crontab.day_of_month} {crontab.month_of_year} {crontab.day_of_week}"
+    return f"{ExpressionDescriptor(expression, options).get_description()} ({crontab.timezone})"
+
+
 def next_run_of(task, now=None):
     """When beat will next send the task (None when disabled or not a crontab)."""
     if task is None or not task.enabled or task.crontab is None:
@@ -58,11 +70,11 @@ def product_schedules(now=None) -> list[ProductSchedule]:
     for product in Product.objects.order_by("code"):
         task = _task_for(product, tasks)
         if task is None:
-            words = "Not scheduled"
+            words = _("Not scheduled")
         elif task.crontab is None:
-            words = "Not a monthly (crontab) schedule: see the admin"
+            words = _("Not a monthly (crontab) schedule: see the admin")
         else:
-            words = task.crontab.human_readable + ("" if task.enabled else " (paused)")
+            words = crontab_in_words(task.crontab) + ("" if task.enabled else " " + _("(paused)"))
         last = (AggregateReport.objects.filter(product=product, scheduled=True)
                 .exclude(status=ReportStatus.DUPLICATE).order_by("-requested_at", "-pk").first())
         rows.append(ProductSchedule(product=product, task=task, in_words=words, next_run=next_run_of(task, now),

@@ -93,3 +93,38 @@ def test_the_daily_walk_in_italian_has_no_english_left(page, login, session_for,
     review.wait_for_selector("#status-badge:has-text('Restituita')")
     check(review, "scheda restituita", seen)
     assert len(seen) == 12
+
+
+def switch_to_italian(page):
+    page.select_option("#language-select", "it")
+    page.click("#language-switcher button")
+    page.wait_for_selector("html[lang=it]")
+
+
+def test_the_other_daily_pages_in_italian_have_no_english_left(page, login, session_for, live_server, reporter,
+                                                               reviewer, analyst, site, product, sender):
+    patient = PatientFactory(site=site, patient_ref="P-301")
+    ExposurePeriodFactory(patient=patient, product=product, start_date=date(2025, 1, 6))
+    seen = []
+    login(reporter)
+    switch_to_italian(page)
+    for path, where in ((f"/patients/{patient.pk}/", "paziente"), ("/patients/", "pazienti"),
+                        ("/exposures/", "esposizioni"), ("/imports/", "importazione")):
+        page.goto(f"{live_server.url}{path}")
+        check(page, where, seen)
+    page.click("#import-form button[type=submit]")  # no file chosen: the message is Italian too
+    check(page, "importazione senza file", seen)
+    page.console_errors.clear()  # the refused form answers 400, which the browser logs
+
+    review = session_for(reviewer)
+    switch_to_italian(review)
+    review.goto(f"{live_server.url}/e2b/")
+    check(review, "lotto E2B", seen)
+
+    reports = session_for(analyst)
+    switch_to_italian(reports)
+    reports.goto(f"{live_server.url}/reports/")
+    check(reports, "rapporti", seen)
+    reports.goto(f"{live_server.url}/reports/new/")
+    check(reports, "esegui rapporto", seen)
+    assert len(seen) == 8
