@@ -47,9 +47,11 @@ def world(site, other_site, product, reporter, reviewer, sender):
                             reporter=reporter, onset_date=date(2025, 2, 1), resolution_date=date(2025, 2, 5))
     submitted = ReactionFactory(patient=patient, product=product, reaction_ref="R-SUB", status="submitted",
                                 **E2B_READY)
+    reviewed = ReactionFactory(patient=patient, product=product, reaction_ref="R-REV", status="reviewed",
+                               **{**E2B_READY, "onset_date": date(2025, 3, 1), "resolution_date": date(2025, 3, 9)})
     other_patient = PatientFactory(site=other_site, patient_ref="P-OTHER")
     return {"site": site, "other_site": other_site, "product": product, "patient": patient,
-            "unexposed": unexposed, "exposure": exposure, "draft": draft, "submitted": submitted,
+            "unexposed": unexposed, "exposure": exposure, "draft": draft, "submitted": submitted, "reviewed": reviewed,
             "other_patient": other_patient, "reporter": reporter, "reviewer": reviewer}
 
 
@@ -67,7 +69,7 @@ class FormCase:
 
 def ids(world):
     return [str(world[key].pk) for key in ("site", "other_site", "product", "patient", "other_patient", "draft",
-                                             "submitted")]
+                                             "submitted", "reviewed")]
 
 
 def reaction_payload(**overrides):
@@ -122,7 +124,7 @@ CASES = {
                          "exposure_start_from": "", "exposure_start_to": "", "reference_profile": ""}),
     "e2b batch export": FormCase(
         url=lambda w: reverse("e2b:batch_export"), model=E2bExport, multi=("reaction",), extra=ids,
-        valid=lambda w: {"reaction": [w["submitted"].pk]}),
+        valid=lambda w: {"reaction": [w["reviewed"].pk]}),
 }
 
 
