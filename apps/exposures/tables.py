@@ -1,6 +1,7 @@
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.tables import ListingTable
 from apps.core.ui import DateColumn, flag
 
 from .models import ExposurePeriod
@@ -8,7 +9,7 @@ from .models import ExposurePeriod
 NOWRAP = {"td": {"class": "text-nowrap"}}
 
 
-class ExposureTable(tables.Table):
+class ExposureTable(ListingTable):
     """Newest start first; sortable only by start date (index-backed): sorting 150,000 periods by patient,
     site or dose through joins costs half a second; the filters select by those instead."""
 
