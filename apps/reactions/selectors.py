@@ -126,15 +126,16 @@ def follow_up_actions(*, user, follow_up):
 
 def reporter_work(*, user, limit=10):
     """A reporter's dashboard: their own drafts, the site's cases returned with a question, their
-    recent submissions."""
+    recent submissions (one query for the reactions, one for returned follow-ups)."""
     live = _scoped(user).filter(voided_at__isnull=True, patient__voided_at__isnull=True)
+    recent = list(live.filter(Q(status=Status.RETURNED) | Q(reporter=user)).order_by("-updated_at")[:5 * limit])
+    returned = sorted((r for r in recent if r.status == Status.RETURNED), key=lambda r: r.updated_at)
     return {
-        "drafts": list(live.filter(status=Status.DRAFT, reporter=user).order_by("-updated_at")[:limit]),
-        "returned": list(live.filter(status=Status.RETURNED).order_by("updated_at")[:limit]),
+        "drafts": [r for r in recent if r.status == Status.DRAFT and r.reporter_id == user.pk][:limit],
+        "returned": returned[:limit],
         "returned_follow_ups": list(ReactionFollowUp.objects.filter(
             status=Status.RETURNED, reaction__in=live).select_related("reaction__patient")[:limit]),
-        "submitted": list(live.filter(reporter=user).exclude(status__in=SITE_EDITABLE)
-                          .order_by("-updated_at")[:limit]),
+        "submitted": [r for r in recent if r.status not in SITE_EDITABLE and r.reporter_id == user.pk][:limit],
     }
 
 

@@ -52,11 +52,11 @@ def world(site, product, reporter, sender):
     follow_ups = {}
     for index, status in enumerate(("draft", "submitted"), start=1):
         locked = ReactionFactory(patient=patient, product=product, reaction_ref=f"R-FU-{index}", status="reviewed",
-                                 reporter=reporter, **{**E2B_READY, "onset_date": date(2025, 4, index),
-                                                       "resolution_date": date(2025, 4, 20)})
+                                 reporter=reporter, **{**E2B_READY, "onset_date": date(2025, 5, index),
+                                                       "resolution_date": date(2025, 5, 20)})
         follow_ups[status] = ReactionFollowUp.objects.create(
-            reaction=locked, case_version=2, received_on=date(2025, 5, 1), summary="Resolved later than reported.",
-            changes={"resolution_date": "2025-04-25"}, status=status, created_by=reporter)
+            reaction=locked, case_version=2, received_on=date(2025, 6, 1), summary="Resolved later than reported.",
+            changes={"resolution_date": "2025-05-25"}, status=status, created_by=reporter)
     report = report_services.report_request(product=product, as_of=date(2025, 6, 30), site=site, queue=False)
     report = report_services.report_run(report_id=report.pk)
     assert report.status == "done", report.error
