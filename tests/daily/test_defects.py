@@ -1,4 +1,5 @@
 """The defects issue 12 found on a fresh install, each pinned by a test that failed before its fix."""
+import re
 from datetime import date
 from io import BytesIO, StringIO
 
@@ -6,7 +7,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import translation
 from pypdf import PdfReader
+from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from apps.dashboard.charts import monthly_bars
 from apps.e2b.models import SenderOrganisation
@@ -41,11 +44,11 @@ def test_setup_demo_seeds_a_sender_organisation_so_export_works_out_of_the_box(d
     assert SenderOrganisation.current().organisation_name == "Real sponsor"
 
 
-def test_run_now_date_renders_iso_for_the_browser_date_input(analyst):
-    form = RunReportForm(user=analyst)
-    html = str(form["as_of"])
+@pytest.mark.parametrize("language", ["en-gb", "it"])
+def test_run_now_date_renders_iso_for_the_browser_date_input(analyst, language):
+    with translation.override(language):
+        html = str(RunReportForm(user=analyst)["as_of"])
     assert 'type="date"' in html
-    import re
     value = re.search(r'value="([^"]+)"', html).group(1)
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", value), value
     for name in ("exposure_start_from", "exposure_start_to"):
@@ -117,7 +120,6 @@ def test_pdf_case_form_case_id_does_not_run_over_date_received(client, reviewer,
     label = next((x, y) for x, y, text in boxes if text.upper().startswith("24C"))
     id_runs = [(x, y, text) for x, y, text in boxes if text and text in case_id and len(text) > 3]
     assert id_runs, boxes
-    from reportlab.pdfbase.pdfmetrics import stringWidth
     for x, y, text in id_runs:
         if abs(y - label[1]) < 40:
             assert x + stringWidth(text, "Helvetica", 9) <= label[0] + 1, (text, x, label)
