@@ -8,7 +8,7 @@ PORT ?= 8000
 # off; production sets DEBUG=false, docker-compose.yml).
 export DEBUG ?= true
 
-.PHONY: install migrate demo run test test-browser test-load load check bench clean
+.PHONY: install migrate demo run test test-browser test-load load check bench clean messages
 
 # xstatic-bootstrap is an sdist whose setup.py imports pkg_resources: build it with an
 # older setuptools, without build isolation.
@@ -75,6 +75,14 @@ test-load: install
 
 load: install
 	$(BIN)/python scripts/load_submit.py $(LOAD_ARGS)
+
+# Translations: refresh the catalogues from the code and templates, then compile them. The compiled
+# .mo files are committed, so `make run` and the Docker image need no gettext; a test checks that
+# they match the .po files. Needs gettext (Debian package `gettext`).
+MESSAGES_IGNORE := --ignore=.venv --ignore=bench --ignore=tests --ignore=staticfiles --ignore=var --ignore=scripts
+messages: install
+	$(BIN)/python manage.py makemessages -l it -l en_GB $(MESSAGES_IGNORE) --no-obsolete
+	$(BIN)/python manage.py compilemessages $(MESSAGES_IGNORE)
 
 clean:
 	rm -rf $(VENV) var staticfiles

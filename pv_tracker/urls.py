@@ -2,11 +2,17 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.urls import include, path
+from django.views import i18n as i18n_views
 from django.views.generic import RedirectView
 
 from apps.accounts.mfa import mfa_setup, mfa_verify
 from apps.accounts.throttle import ThrottledLoginView
 from apps.core.policy import access, may_use, public
+
+
+def set_language(request):
+    return i18n_views.set_language(request)
+
 
 handler403 = "apps.core.views.permission_denied"
 
@@ -26,6 +32,9 @@ urlpatterns = [
     path("summaries/", include("apps.summaries.urls")),
     path("e2b/", include("apps.e2b.urls")),
     path("audit/", include("apps.audit.urls")),
+    path("imports/", include("apps.imports.urls")),
+    # The language switcher only sets a cookie: everyone may use it, the login page included.
+    path("i18n/setlang/", public(set_language), name="set_language"),
     path("admin/", admin.site.urls),
     # Pages without a <link rel="icon"> (admin, printable case form) still ask for /favicon.ico.
     path("favicon.ico", public(RedirectView.as_view(url=staticfiles_storage.url("favicon.svg"), permanent=True))),

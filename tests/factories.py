@@ -113,3 +113,5 @@ def signed(user, act, meaning=None):
 SIGN_REVIEW = {"password": PASSWORD, "meaning": "reviewed_approved"}
 SIGN_VOID = {"password": PASSWORD, "meaning": "voided"}
 SIGN_EXPORT = {"password": PASSWORD, "meaning": "approved_for_submission"}
+SIGN_RETURN = {"password": PASSWORD, "meaning": "returned"}
+SIGN_FOLLOW_UP = {"password": PASSWORD, "meaning": "follow_up_approved"}

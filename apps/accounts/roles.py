@@ -1,12 +1,17 @@
 """Roles are Django groups; what each role may do is decided by the access policy (apps.core.policy)."""
 from enum import StrEnum
 
+from django.utils.translation import gettext_lazy as _
+
 
 class Role(StrEnum):
     REPORTER = "reporter"
     REVIEWER = "reviewer"
     ANALYST = "analyst"
     ADMIN = "admin"
+
+
+ROLE_LABELS = {"reporter": _("reporter"), "reviewer": _("reviewer"), "analyst": _("analyst"), "admin": _("admin")}
 
 
 def role_names(user):

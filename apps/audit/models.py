@@ -3,6 +3,7 @@ failed login and logout. Entries are only ever added; the application offers no 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 
@@ -53,20 +54,20 @@ class AccessEvent(models.Model):
 class Meaning(models.TextChoices):
     """What a signature means (21 CFR 11.50(a)(3)); each signed act offers the meanings that fit it."""
 
-    REVIEWED_APPROVED = "reviewed_approved", "Reviewed and approved"
-    CAUSALITY_ASSESSED = "causality_assessed", "Reviewed; causality assessed"
-    RETURNED = "returned", "Returned for correction"
-    FOLLOW_UP_APPROVED = "follow_up_approved", "Follow-up reviewed and approved"
-    VOIDED = "voided", "Voided (nullified)"
-    APPROVED_FOR_SUBMISSION = "approved_for_submission", "Approved for submission to the authority"
+    REVIEWED_APPROVED = "reviewed_approved", _("Reviewed and approved")
+    CAUSALITY_ASSESSED = "causality_assessed", _("Reviewed; causality assessed")
+    RETURNED = "returned", _("Returned for correction")
+    FOLLOW_UP_APPROVED = "follow_up_approved", _("Follow-up reviewed and approved")
+    VOIDED = "voided", _("Voided (nullified)")
+    APPROVED_FOR_SUBMISSION = "approved_for_submission", _("Approved for submission to the authority")
 
 
 class SignedAct(models.TextChoices):
-    REVIEW = "review", "Review and lock"
-    RETURN = "return", "Return"
-    FOLLOW_UP_LOCK = "follow_up_lock", "Follow-up lock"
-    VOID = "void", "Void"
-    E2B_EXPORT = "e2b_export", "E2B export"
+    REVIEW = "review", _("Review and lock")
+    RETURN = "return", _("Return")
+    FOLLOW_UP_LOCK = "follow_up_lock", _("Follow-up lock")
+    VOID = "void", _("Void")
+    E2B_EXPORT = "e2b_export", _("E2B export")
 
 
 MEANINGS_OF_ACT = {

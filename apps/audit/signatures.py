@@ -12,11 +12,13 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .models import MEANINGS_OF_ACT, Signature
 
-WRONG_PASSWORD = "The password is not correct: nothing was signed or changed."
+WRONG_PASSWORD = gettext_lazy("The password is not correct: nothing was signed or changed.")
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,7 @@ class VerifiedSigner:
 def verify_signer(*, request, user, password, act, meaning) -> VerifiedSigner:
     errors = {}
     if meaning not in MEANINGS_OF_ACT[act]:
-        errors["meaning"] = "Choose the meaning of your signature."
+        errors["meaning"] = _("Choose the meaning of your signature.")
     signer = authenticate(request, username=user.get_username(), password=password or "") if password else None
     if signer is None or signer.pk != user.pk:
         errors["password"] = WRONG_PASSWORD
@@ -64,7 +66,8 @@ def record_signature(signature: VerifiedSigner, record) -> Signature:
 
 def signature_note(signature: VerifiedSigner):
     """How the act reads in the record's history."""
-    meaning = dict(Signature._meta.get_field("meaning").choices)[signature.meaning]
+    with translation.override("en"):  # the audit trail is stored in one language
+        meaning = str(dict(Signature._meta.get_field("meaning").choices)[signature.meaning])
     return f"signed by {printed_name(signature.signer)}: {meaning}"
 
 
@@ -76,10 +79,10 @@ class SignatureFormMixin(forms.Form):
 
     signature_act = None
 
-    password = forms.CharField(label="Your password", strip=False, widget=forms.PasswordInput(
+    password = forms.CharField(label=gettext_lazy("Your password"), strip=False, widget=forms.PasswordInput(
         attrs={"autocomplete": "current-password"}),
-        help_text="Your electronic signature: enter your password again.")
-    meaning = forms.ChoiceField(label="Meaning of your signature")
+        help_text=gettext_lazy("Your electronic signature: enter your password again."))
+    meaning = forms.ChoiceField(label=gettext_lazy("Meaning of your signature"))
 
     def __init__(self, *args, signing_request, **kwargs):
         super().__init__(*args, **kwargs)

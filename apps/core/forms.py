@@ -5,6 +5,9 @@ with the acting user, and their ValidationErrors are mapped back onto the form h
 """
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from apps.audit.models import SignedAct
 from apps.audit.signatures import SignatureFormMixin
@@ -15,11 +18,29 @@ from .models import REASON_MAX_LENGTH, today
 def as_of_not_in_future(value):
     """An as-of date of a report or summary: the future holds no data yet."""
     if value > today():
-        raise ValidationError("The as-of date cannot be in the future.")
+        raise ValidationError(_("The as-of date cannot be in the future."))
+
+
+# Labels and help texts that forms take from the models (which keep plain English, so that no
+# migration changes); marked here for the catalogue and translated when a form is built.
+MODEL_FIELD_WORDS = (
+    gettext_noop("Birth year"), gettext_noop("Dose (mg/day)"), gettext_noop("End date"), gettext_noop("Lot number"),
+    gettext_noop("Patient reference"), gettext_noop("Route"), gettext_noop("Sex"), gettext_noop("Site"),
+    gettext_noop("Start date"), gettext_noop("Product"), gettext_noop("Leave empty while the exposure is ongoing."),
+    gettext_noop("The site's pseudonymous code for the patient."),
+)
 
 
 class ServiceModelForm(forms.ModelForm):
     """A ModelForm used for its fields only: model validation runs once, in the service."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field.label, str):
+                field.label = gettext(field.label)
+            if isinstance(field.help_text, str) and field.help_text:
+                field.help_text = gettext(field.help_text)
 
     def _post_clean(self):
         # ModelForm would build the instance and run full_clean() here; the service does both.
@@ -30,8 +51,8 @@ class ReasonForChangeMixin(forms.Form):
     """A 'reason for change' field, shown when the caller asks for it (the service says when it is required)."""
 
     reason = forms.CharField(
-        required=False, max_length=REASON_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 2}), label="Reason for change",
-        help_text="Required when reviewed cases report this record: it is recorded on their history.")
+        required=False, max_length=REASON_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 2}), label=_("Reason for change"),
+        help_text=_("Required when reviewed cases report this record: it is recorded on their history."))
 
     def __init__(self, *args, ask_reason=False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -61,8 +82,8 @@ class VoidForm(SignatureFormMixin, forms.Form):
     signature_act = SignedAct.VOID
 
     reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), max_length=REASON_MAX_LENGTH,
-        help_text="Why the record is voided (e.g. entered twice, wrong patient). Kept in the history.",
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=REASON_MAX_LENGTH,
+        help_text=_("Why the record is voided (e.g. entered twice, wrong patient). Kept in the history."),
     )
 
 
@@ -81,4 +102,4 @@ def add_service_errors(form, error: ValidationError, field_map=None):
             form.add_error(None, errors)
         else:
             label = field.replace("_", " ")
-            form.add_error(None, [f"{label}: {message}" for e in errors for message in e.messages])
+            form.add_error(None, [f"{gettext(label.capitalize())}: {message}" for e in errors for message in e.messages])

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 # References (patient, reaction, lot) travel into file names, headers and E2B messages: a safe alphabet only.
@@ -120,5 +121,5 @@ def today():
 def reject_future(date_value, field_name, errors):
     if date_value and date_value > today():
         errors.setdefault(field_name, []).append(
-            ValidationError("The date cannot be in the future.", code="future_date")
+            ValidationError(_("The date cannot be in the future."), code="future_date")
         )

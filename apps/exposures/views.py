@@ -1,4 +1,7 @@
 """Exposure-period screens: thin views over the selectors (reads), the policy and the services (writes)."""
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from apps.core.policy import may_review
 from apps.core.views import HistoryView, RecordDetailView, RecordFormView, ScopedListView, VoidView
 from apps.patients.selectors import patient_get
@@ -21,7 +24,7 @@ class ExposureListView(ScopedListView):
     table_class = ExposureTable
     filterset_class = ExposureFilter
     export_name = "exposures"
-    page_title = "Exposure periods"
+    page_title = gettext_lazy("Exposure periods")
 
     def list_queryset(self, *, user, include_voided):
         return exposure_list(user=user, include_voided=include_voided)
@@ -60,7 +63,7 @@ class ExposureCreateView(RecordFormView):
         return self.record.get_absolute_url()
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(page_title=f"New exposure period · patient {self.record.patient_ref}",
+        return super().get_context_data(page_title=_("New exposure period · patient %(patient)s") % {"patient": self.record.patient_ref},
                                         **kwargs)
 
 
@@ -80,7 +83,7 @@ class ExposureUpdateView(ExposureRecordMixin, RecordFormView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            page_title=f"Edit exposure period · patient {self.record.patient.patient_ref}", **kwargs)
+            page_title=_("Edit exposure period · patient %(patient)s") % {"patient": self.record.patient.patient_ref}, **kwargs)
 
 
 class ExposureDetailView(ExposureRecordMixin, RecordDetailView):
@@ -92,7 +95,7 @@ class ExposureDetailView(ExposureRecordMixin, RecordDetailView):
 
 
 class ExposureVoidView(ExposureRecordMixin, VoidView):
-    page_title = "Void exposure period"
+    page_title = gettext_lazy("Void exposure period")
 
     def decide(self, record):
         return policies.may_void(self.request.user, record)

@@ -1,5 +1,7 @@
 """Patient screens: thin views over the selectors (reads), the policy and the services (writes)."""
 from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from apps.core.policy import may_see_voided
 from apps.core.views import HistoryView, RecordDetailView, RecordFormView, ScopedListView, ServiceFormView, VoidView
@@ -21,7 +23,7 @@ class PatientListView(ScopedListView):
     table_class = PatientTable
     filterset_class = PatientFilter
     export_name = "patients"
-    page_title = "Patients"
+    page_title = gettext_lazy("Patients")
     new_url = reverse_lazy("patients:create")
 
     def list_queryset(self, *, user, include_voided):
@@ -30,7 +32,7 @@ class PatientListView(ScopedListView):
 
 class PatientCreateView(ServiceFormView):
     form_class = PatientForm
-    page_title = "New patient"
+    page_title = gettext_lazy("New patient")
     cancel_url = reverse_lazy("patients:list")
 
     def get_form_kwargs(self):
@@ -55,7 +57,7 @@ class PatientUpdateView(PatientRecordMixin, RecordFormView):
                               **form.cleaned_data)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(page_title=f"Edit patient {self.record.patient_ref}", **kwargs)
+        return super().get_context_data(page_title=_("Edit patient %(patient)s") % {"patient": self.record.patient_ref}, **kwargs)
 
 
 class PatientDetailView(PatientRecordMixin, RecordDetailView):
@@ -79,7 +81,7 @@ class PatientDetailView(PatientRecordMixin, RecordDetailView):
 
 
 class PatientVoidView(PatientRecordMixin, VoidView):
-    page_title = "Void patient"
+    page_title = gettext_lazy("Void patient")
 
     def decide(self, record):
         return policies.may_void(self.request.user, record)

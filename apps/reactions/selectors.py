@@ -4,7 +4,8 @@ from django.shortcuts import get_object_or_404
 
 from apps.patients.selectors import patient_ids_with_ref
 
-from .models import InjectionSiteReaction
+from .choices import SITE_EDITABLE, Status
+from .models import InjectionSiteReaction, ReactionFollowUp
 
 
 def reaction_list(*, user, include_voided=False):
@@ -40,3 +41,34 @@ def reaction_get(*, user, pk):
         InjectionSiteReaction.objects.visible_to(user)
         .select_related("patient__site", "product", "reporter", "reviewed_by", "voided_by"),
         pk=pk)
+
+
+def reaction_open_follow_up(reaction):
+    """The follow-up of a locked case that is not locked yet, if any (at most one is open)."""
+    return reaction.follow_ups.exclude(status=Status.REVIEWED).first()
+
+
+def follow_up_get(*, user, pk):
+    """One follow-up of a case the user may see; another site's is a 404."""
+    reaction_ids = InjectionSiteReaction.objects.visible_to(user).values("pk")
+    return get_object_or_404(ReactionFollowUp.objects.select_related("reaction__patient__site", "created_by")
+                             .filter(reaction_id__in=reaction_ids), pk=pk)
+
+
+def reporter_work(*, user, limit=10):
+    """A reporter's dashboard: their own drafts, the site's cases returned with a question, their
+    recent submissions (one query for the reactions, one for returned follow-ups)."""
+    live = InjectionSiteReaction.objects.visible_to(user).live()
+    recent = list(live.filter(Q(status=Status.RETURNED) | Q(reporter=user)).order_by("-updated_at")[:5 * limit])
+    returned = sorted((r for r in recent if r.status == Status.RETURNED), key=lambda r: r.updated_at)
+    return {
+        "drafts": [r for r in recent if r.status == Status.DRAFT and r.reporter_id == user.pk][:limit],
+        "returned": returned[:limit],
+        "returned_follow_ups": list(ReactionFollowUp.objects.filter(
+            status=Status.RETURNED, reaction__in=live).select_related("reaction__patient")[:limit]),
+        "submitted": [r for r in recent if r.status not in SITE_EDITABLE and r.reporter_id == user.pk][:limit],
+    }
+
+
+def reaction_comments(reaction):
+    return reaction.comments.select_related("author", "follow_up")

@@ -48,9 +48,15 @@ def world(site, other_site, product, reporter, reviewer, sender):
                             reporter=reporter, onset_date=date(2025, 2, 1), resolution_date=date(2025, 2, 5))
     submitted = ReactionFactory(patient=patient, product=product, reaction_ref="R-SUB", status="submitted",
                                 **E2B_READY)
+    # The reviewed case is of another patient: a locked case locks its patient and exposure data, which the
+    # patient and exposure forms below edit.
+    locked_patient = PatientFactory(site=site, patient_ref="P-3")
+    ExposurePeriodFactory(patient=locked_patient, product=product, start_date=date(2025, 1, 1))
+    reviewed = ReactionFactory(patient=locked_patient, product=product, reaction_ref="R-REV", status="reviewed",
+                               **{**E2B_READY, "onset_date": date(2025, 3, 1), "resolution_date": date(2025, 3, 9)})
     other_patient = PatientFactory(site=other_site, patient_ref="P-OTHER")
     return {"site": site, "other_site": other_site, "product": product, "patient": patient,
-            "unexposed": unexposed, "exposure": exposure, "draft": draft, "submitted": submitted,
+            "unexposed": unexposed, "exposure": exposure, "draft": draft, "submitted": submitted, "reviewed": reviewed,
             "other_patient": other_patient, "reporter": reporter, "reviewer": reviewer}
 
 
@@ -68,7 +74,7 @@ class FormCase:
 
 def ids(world):
     return [str(world[key].pk) for key in ("site", "other_site", "product", "patient", "other_patient", "draft",
-                                             "submitted")]
+                                             "submitted", "reviewed")]
 
 
 def reaction_payload(**overrides):
@@ -106,7 +112,7 @@ CASES = {
     "reaction edit": FormCase(
         url=lambda w: reverse("reactions:update", args=[w["draft"].pk]), model=InjectionSiteReaction,
         record="draft", multi=("symptoms", "seriousness"), extra=ids,
-        valid=lambda w: reaction_payload(version=w["draft"].version, severity="moderate")),
+        valid=lambda w: reaction_payload(version=w["draft"].version, severity="moderate", ctcae_grade="2")),
     "reaction review": FormCase(
         url=lambda w: reverse("reactions:review", args=[w["submitted"].pk]), model=InjectionSiteReaction,
         record="submitted", extra=ids,
@@ -124,7 +130,7 @@ CASES = {
                          "exposure_start_from": "", "exposure_start_to": "", "reference_profile": ""}),
     "e2b batch export": FormCase(
         url=lambda w: reverse("e2b:batch_export"), model=E2bExport, multi=("reaction",), extra=ids,
-        valid=lambda w: {"reaction": [w["submitted"].pk], **SIGN_EXPORT}),
+        valid=lambda w: {"reaction": [w["reviewed"].pk], **SIGN_EXPORT}),
 }
 
 

@@ -21,12 +21,15 @@ PAGE_BUDGET = 15  # queries of any page, for any role (fewer than this)
 POST_BUDGET = 16  # a form submission: the form's reads, the service's checks and locks, the save and its history
 # Pages allowed more, and why. The summaries page computes its eight tables on the first request after a
 # change (a cache hit afterwards); the E2B export GET validates the case and records the export.
-PAGE_BUDGET_EXCEPTIONS = {"summaries:index": 18, "e2b:reaction_export": 16}
+# The dashboard of a reporter lists their own work (drafts, returned cases, returned follow-ups) beside the
+# policy's role checks.
+PAGE_BUDGET_EXCEPTIONS = {"summaries:index": 18, "e2b:reaction_export": 16, "dashboard:home": 18}
 # What the records-that-hold rules add to a submission: the check for reviewed cases that report the record
 # (edits), the signer's re-authentication through the backends and the signature row (signed acts), the
-# access-log row (exports, logins).
-POST_BUDGET_EXCEPTIONS = {"patients:update": 17, "exposures:update": 17, "patients:void": 18, "exposures:void": 19,
-                          "reactions:review": 17, "e2b:batch_export": 20, "login": 19}
+# access-log row (exports, logins). Submission, review and voids of records with cases also read whom to
+# notify and the cases' open follow-ups.
+POST_BUDGET_EXCEPTIONS = {"patients:update": 17, "exposures:update": 17, "patients:void": 22, "exposures:void": 23,
+                          "reactions:submit": 17, "reactions:review": 19, "e2b:batch_export": 20, "login": 19}
 
 
 def counted_request(client, user, method, url, payload):
@@ -98,7 +101,7 @@ FORM_POSTS = [
     ("reactions:void", lambda w: {"pk": w.draft.pk}, lambda w: {"reason": "entered twice", **SIGN_VOID},
      "reporter", 302),
     ("reports:run", lambda w: {}, lambda w: {"product": w.draft.product_id, "as_of": "2025-06-30"}, "analyst", 302),
-    ("e2b:batch_export", lambda w: {}, lambda w: {"reaction": [w.submitted.pk], **SIGN_EXPORT}, "reviewer", 200),
+    ("e2b:batch_export", lambda w: {}, lambda w: {"reaction": [w.reviewed.pk], **SIGN_EXPORT}, "reviewer", 200),
     ("logout", lambda w: {}, lambda w: {}, "reporter", 302),
 ]
 

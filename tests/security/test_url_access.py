@@ -15,7 +15,7 @@ from django.db import transaction
 from django.http import HttpResponse
 from django.urls import URLPattern, URLResolver, get_resolver, include, path, reverse
 
-from tests.factories import SIGN_EXPORT, SIGN_REVIEW, SIGN_VOID
+from tests.factories import SIGN_EXPORT, SIGN_FOLLOW_UP, SIGN_RETURN, SIGN_REVIEW, SIGN_VOID
 
 pytestmark = pytest.mark.django_db
 
@@ -110,6 +110,10 @@ def record_probes(name):
 
 EXPECTATIONS = {
     "dashboard:home": [Probe(EVERYONE)],
+    # The language switcher works for everyone, the login page included; it only sets a cookie.
+    "set_language": [Probe((302,) * 7, method="post", data=lambda world: {"language": "it", "next": "/"},
+                           unusable=(302, 302)),
+                     Probe((302,) * 7, unusable=(302, 302))],
     "/favicon.ico": [Probe((301,) * 7, unusable=(301, 301))],
     "login": [Probe((200,) * 7, unusable=(200, 200))],
     "password_change": [Probe(EVERYONE)],
@@ -153,10 +157,57 @@ EXPECTATIONS = {
         Probe((LOGIN, 403, 404, 200, 404, 403, 200), pk("submitted")),
         Probe((LOGIN, 403, 404, 200, 404, 403, 200), pk("reviewed")),
     ],
+    "reactions:report": [Probe(DATA_ENTRY), Probe(DATA_ENTRY, query={"patient_ref": "nobody"})],
+    "reactions:return": [  # reporters and analysts are refused by their role before the record is looked up
+        Probe((LOGIN, 403, 403, 200, 404, 403, 200), pk("submitted")),
+        Probe((LOGIN, 403, 403, 403, 404, 403, 403), pk("draft")),
+        # Signed: returns; a wrong password shows the form again and changes nothing.
+        Probe((LOGIN, 403, 403, 302, 404, 403, 302), pk("submitted"), method="post",
+              data=lambda world: {"question": "Which arm?", **SIGN_RETURN}),
+        Probe((LOGIN, 403, 403, 200, 404, 403, 200), pk("submitted"), method="post",
+              data=lambda world: {"question": "Which arm?", **SIGN_RETURN, "password": "wrong"}),
+    ],
+    "reactions:comment": [
+        Probe((LOGIN, 405, 405, 405, 405, 403, 405), pk("submitted")),
+        Probe((LOGIN, 302, 404, 302, 404, 403, 302), pk("submitted"), method="post",
+              data=lambda world: {"text": "Please check the diameter."}),
+    ],
+    "reactions:followup_create": [
+        Probe(SITE_01_WRITE, pk("reviewed")),
+        Probe((LOGIN, 403, 404, 403, 404, 403, 403), pk("submitted")),
+    ],
+    "reactions:followup_update": [
+        Probe(SITE_01_WRITE, pk("follow_up_draft")),
+        Probe((LOGIN, 403, 404, 200, 404, 403, 200), pk("follow_up_submitted")),
+    ],
+    "reactions:followup_submit": [
+        Probe((LOGIN, 405, 405, 405, 405, 403, 405), pk("follow_up_draft")),
+        Probe((LOGIN, 302, 404, 302, 404, 403, 302), pk("follow_up_draft"), method="post"),
+    ],
+    "reactions:followup_return": [
+        Probe((LOGIN, 403, 403, 200, 404, 403, 200), pk("follow_up_submitted")),
+        Probe((LOGIN, 403, 403, 403, 404, 403, 403), pk("follow_up_draft")),
+        Probe((LOGIN, 403, 403, 302, 404, 403, 302), pk("follow_up_submitted"), method="post",
+              data=lambda world: {"question": "Which date?", **SIGN_RETURN}),
+    ],
+    "reactions:followup_review": [  # the signature form, then the signed lock
+        Probe((LOGIN, 403, 403, 200, 404, 403, 200), pk("follow_up_submitted")),
+        Probe((LOGIN, 403, 403, 403, 404, 403, 403), pk("follow_up_draft")),
+        Probe((LOGIN, 403, 403, 302, 404, 403, 302), pk("follow_up_submitted"), method="post",
+              data=lambda world: SIGN_FOLLOW_UP),
+        Probe((LOGIN, 403, 403, 200, 404, 403, 200), pk("follow_up_submitted"), method="post",
+              data=lambda world: {**SIGN_FOLLOW_UP, "password": "wrong"}),
+    ],
     "reactions:history": [Probe(SITE_01_READ, pk("reviewed")),
                           Probe((LOGIN, 405, 405, 405, 405, 405, 405), pk("reviewed"), method="post")],
+    "imports:upload": [Probe(DATA_ENTRY)],
+    # A site-bound user sees their own imports; central staff see every import.
+    "imports:detail": [Probe((LOGIN, 200, 404, 200, 404, 403, 200), pk("import_job"))],
+    "imports:status": [Probe((LOGIN, 200, 404, 200, 404, 403, 200), pk("import_job"),
+                             content_type="application/json")],
     "reports:list": [Probe(REPORTS)],
     "reports:run": [Probe(REPORTS)],
+    "reports:schedule": [Probe((LOGIN, 403, 403, 403, 403, 403, 200), lambda world: {"product_code": "anakinra"})],
     "reports:detail": [Probe(SITE_01_REPORT, report_pk)],
     "reports:status": [Probe(SITE_01_REPORT, report_pk, content_type="application/json")],
     "reports:download_json": [Probe(SITE_01_REPORT, report_pk, content_type="application/json")],
@@ -180,7 +231,7 @@ EXPECTATIONS = {
         Probe((LOGIN, 403, 403, 200, 200, 403, 200)),
         # Another site's reviewer is refused the id like an id that does not exist.
         Probe((LOGIN, 403, 403, 200, 400, 403, 200), method="post",
-              data=lambda world: {"reaction": [world.submitted.pk], **SIGN_EXPORT}, content_type="application/xml"),
+              data=lambda world: {"reaction": [world.reviewed.pk], **SIGN_EXPORT}, content_type="application/xml"),
     ],
 }
 

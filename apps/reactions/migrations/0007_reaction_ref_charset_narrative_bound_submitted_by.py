@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reactions', '0005_drop_unread_indexes'),
+        ('reactions', '0006_case_queries_comments_follow_ups'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -26,6 +26,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AlterField(
             model_name='historicalinjectionsitereaction',
+            name='history_change_reason',
+            field=models.TextField(null=True),
+        ),
+        migrations.AlterField(
+            model_name='historicalreactionfollowup',
             name='history_change_reason',
             field=models.TextField(null=True),
         ),
