@@ -82,7 +82,7 @@ def test_report_return_answer_lock_follow_up_and_export_version_2(
 
     # The reviewer locks it and sends version 1.
     review.goto(f"{live_server.url}/reactions/{reaction.pk}/")
-    review.click("a:has-text('Review')")
+    review.click("#review-button")
     review.select_option("#id_causality", "probable")
     review.fill("#id_meddra_llt_code", "10022061")
     review.fill("#id_meddra_version", "27.1")
