@@ -7,7 +7,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from apps.core.fields import MultiChoiceField
-from apps.core.models import VoidableModel, reject_future
+from apps.core.models import VoidableModel, reject_future, today
 
 from .choices import (ONGOING_OUTCOMES, RESOLVED_OUTCOMES, ActionTaken, Causality, CtcaeGrade, InjectionSite,
                       Outcome, ReporterQualification, Seriousness, Severity, Status, Symptom)
@@ -46,6 +46,13 @@ class InjectionSiteReaction(VoidableModel):
                                        validators=[RegexValidator(r"^\d{8}$", "A MedDRA LLT code has 8 digits.")])
     meddra_version = models.CharField(max_length=10, blank=True, verbose_name="MedDRA version")
     narrative = models.TextField(blank=True)
+    # C.1.4 / C.1.5: the case's own receipt dates, never the row's timestamps. The first is day zero of
+    # the regulatory clock (apps/clocks); a follow-up moves the second.
+    received_date = models.DateField(default=today, verbose_name="date first received (C.1.4)",
+                                     help_text="When the organisation first learned of the case (day zero).")
+    latest_information_date = models.DateField(null=True, blank=True,
+                                               verbose_name="date of most recent information (C.1.5)",
+                                               help_text="Leave empty until follow-up information arrives.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="+", editable=False)
@@ -87,6 +94,11 @@ class InjectionSiteReaction(VoidableModel):
         return (self.resolution_date - self.onset_date).days + 1
 
     @property
+    def most_recent_information_date(self):
+        """C.1.5: the latest follow-up's date, else the first receipt."""
+        return self.latest_information_date or self.received_date
+
+    @property
     def is_serious(self):
         return bool(self.seriousness)
 
@@ -118,6 +130,11 @@ class InjectionSiteReaction(VoidableModel):
 
         reject_future(self.onset_date, "onset_date", errors)
         reject_future(self.resolution_date, "resolution_date", errors)
+        reject_future(self.received_date, "received_date", errors)
+        reject_future(self.latest_information_date, "latest_information_date", errors)
+        if self.received_date and self.latest_information_date and self.latest_information_date < self.received_date:
+            add("latest_information_date", "The most recent information cannot predate the first receipt.",
+                "latest_before_received")
         if self.onset_date and self.resolution_date and self.resolution_date < self.onset_date:
             add("resolution_date", "The resolution date is before the onset date.", "resolution_before_onset")
 

@@ -14,7 +14,7 @@ from .models import InjectionSiteReaction
 EDITABLE_FIELDS = (
     "onset_date", "resolution_date", "severity", "ctcae_grade", "symptoms", "seriousness", "outcome",
     "action_taken", "injection_site", "diameter_mm", "reporter_qualification", "narrative",
-    "meddra_llt_code", "meddra_version",
+    "meddra_llt_code", "meddra_version", "received_date", "latest_information_date",
 )
 REVIEWER_FIELDS = ("causality",)
 

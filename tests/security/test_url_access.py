@@ -72,6 +72,8 @@ SITE_01_READ = (LOGIN, 200, 404, 200, 404, 200, 200)
 SITE_01_WRITE = (LOGIN, 200, 404, 200, 404, 403, 200)
 DATA_ENTRY = (LOGIN, 200, 200, 200, 200, 403, 200)
 REPORTS = (LOGIN, 403, 403, 200, 200, 200, 200)
+CENTRAL_REVIEW = (LOGIN, 403, 403, 200, 403, 403, 200)  # received ICSRs belong to no site until triaged
+SITE_01_REVIEW = (LOGIN, 403, 404, 200, 404, 403, 200)
 SITE_01_REPORT = (LOGIN, 403, 403, 200, 404, 200, 200)
 NOT_ALLOWED = (LOGIN, 405, 405, 405, 405, 405, 405)  # history is read-only: no POST anywhere
 CSV, XLSX = "text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -144,6 +146,13 @@ EXPECTATIONS = {
         Probe(NOT_ALLOWED, pk("submitted"), method="post"),
     ],
     "e2b:case_exports": [Probe(SITE_01_READ, pk("submitted"))],
+    "e2b:case_nullify": [Probe(SITE_01_REVIEW, pk("submitted"))],
+    "e2b:case_amend": [Probe(SITE_01_REVIEW, pk("submitted"))],
+    "e2b:inbox": [Probe(CENTRAL_REVIEW)],
+    "e2b:inbox_ack": [Probe(CENTRAL_REVIEW, pk("incoming_batch"), content_type="application/xml")],
+    "e2b:incoming_case": [Probe(CENTRAL_REVIEW, pk("incoming_case"))],
+    "e2b:incoming_dismiss": [Probe(CENTRAL_REVIEW, pk("incoming_case"))],
+    "e2b:incoming_accept": [Probe(CENTRAL_REVIEW, pk("incoming_case"), query={"patient_ref": "P-SEC-1"})],
     "e2b:case_form": [Probe(SITE_01_READ, pk("submitted"))],
     "e2b:case_form_pdf": [Probe(SITE_01_READ, pk("submitted"), content_type="application/pdf")],
     "e2b:batch_export": [
