@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "apps.e2b",
     "apps.summaries",
     "apps.demo",
+    "apps.clocks",
 ]
 
 MIDDLEWARE = [
