@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "apps.summaries",
     "apps.demo",
     "apps.clocks",
+    "apps.sdtm",
 ]
 
 MIDDLEWARE = [

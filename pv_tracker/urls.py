@@ -15,6 +15,7 @@ urlpatterns = [
     path("summaries/", include("apps.summaries.urls")),
     path("e2b/", include("apps.e2b.urls")),
     path("clocks/", include("apps.clocks.urls")),
+    path("sdtm/", include("apps.sdtm.urls")),
     path("admin/", admin.site.urls),
     # Pages without a <link rel="icon"> (admin, printable case form) still ask for /favicon.ico.
     path("favicon.ico", RedirectView.as_view(url=staticfiles_storage.url("favicon.svg"), permanent=True)),

@@ -140,6 +140,7 @@ EXPECTATIONS = {
     "reports:download_csv": [Probe(SITE_01_REPORT, report_pk, content_type=CSV)],
     "summaries:index": [Probe(EVERYONE)],
     "clocks:queue": [Probe(EVERYONE)],
+    "sdtm:reactions": [Probe(EVERYONE, content_type="application/zip")],
     "summaries:detail": [Probe(EVERYONE, summary_slug),
                          Probe(EVERYONE, summary_slug, query={"format": "csv"}, content_type=CSV)],
     "e2b:reaction_export": [
