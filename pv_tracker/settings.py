@@ -73,6 +73,10 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "apps.core",
     "apps.accounts",
     "apps.products",
@@ -87,6 +91,7 @@ INSTALLED_APPS = [
     "apps.demo",
     "apps.clocks",
     "apps.sdtm",
+    "apps.api",
 ]
 
 MIDDLEWARE = [
@@ -227,6 +232,34 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
         "form-action": [SELF],
     },
+}
+
+# REST API (apps/api): tokens for systems (one per user, revocable in the admin) and the browser's
+# session; every action is denied unless apps/api/policy.py allows it.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["apps.api.policy.ActionPolicy"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "apps.api.errors.exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "pv-tracker API",
+    "DESCRIPTION": "Patients, exposure periods, injection-site reactions, aggregate reports and reference "
+                   "profiles, with the web's own rules and site scoping.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "apps.api.schema.add_error_responses"],
+    "ENUM_NAME_OVERRIDES": {"ReactionStatusEnum": "apps.reactions.choices.Status",
+                            "ReportStatusEnum": "apps.reports.models.ReportStatus"},
 }
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"

@@ -16,6 +16,7 @@ urlpatterns = [
     path("e2b/", include("apps.e2b.urls")),
     path("clocks/", include("apps.clocks.urls")),
     path("sdtm/", include("apps.sdtm.urls")),
+    path("api/", include("apps.api.urls")),
     path("admin/", admin.site.urls),
     # Pages without a <link rel="icon"> (admin, printable case form) still ask for /favicon.ico.
     path("favicon.ico", RedirectView.as_view(url=staticfiles_storage.url("favicon.svg"), permanent=True)),
