@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "apps.clocks",
     "apps.sdtm",
     "apps.api",
+    "apps.fhir",
 ]
 
 MIDDLEWARE = [

@@ -17,6 +17,7 @@ urlpatterns = [
     path("clocks/", include("apps.clocks.urls")),
     path("sdtm/", include("apps.sdtm.urls")),
     path("api/", include("apps.api.urls")),
+    path("fhir/", include("apps.fhir.urls")),
     path("admin/", admin.site.urls),
     # Pages without a <link rel="icon"> (admin, printable case form) still ask for /favicon.ico.
     path("favicon.ico", RedirectView.as_view(url=staticfiles_storage.url("favicon.svg"), permanent=True)),

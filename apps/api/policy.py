@@ -28,6 +28,8 @@ class ActionPolicy(BasePermission):
         action_map = getattr(view, "action_map", None)
         if action_map is None:  # a plain APIView: rules per HTTP method
             action = request.method.lower()
+            if not hasattr(view, action):
+                return True  # a method the view does not have: DRF answers 405, nothing runs
         else:
             action = getattr(view, "action", None)
             if action is None and request.method.lower() not in action_map:

@@ -78,7 +78,7 @@ CENTRAL_REVIEW = (LOGIN, 403, 403, 200, 403, 403, 200)  # received ICSRs belong 
 SITE_01_REVIEW = (LOGIN, 403, 404, 200, 404, 403, 200)
 SITE_01_REPORT = (LOGIN, 403, 403, 200, 404, 200, 200)
 NOT_ALLOWED = (LOGIN, 405, 405, 405, 405, 405, 405)  # history is read-only: no POST anywhere
-JSON = "application/json"
+JSON, FHIR = "application/json", "application/fhir+json"
 # The API answers 401 (not a login redirect) without credentials, and 201 to a create.
 API_READ = (401, 200, 200, 200, 200, 200, 200)
 API_SITE_01_READ = (401, 200, 404, 200, 404, 200, 200)
@@ -147,6 +147,27 @@ EXPECTATIONS = {
     "reports:download_csv": [Probe(SITE_01_REPORT, report_pk, content_type=CSV)],
     "summaries:index": [Probe(EVERYONE)],
     "clocks:queue": [Probe(EVERYONE)],
+    "fhir:bundle": [
+        Probe((401, 405, 405, 405, 405, 405, 405), content_type=FHIR),
+        # Another site's user cannot name a site-01 patient: an OperationOutcome (400), nothing created.
+        Probe((401, 200, 400, 200, 400, 403, 200), method="post", content_type=FHIR, json_body=True,
+              data=lambda world: {"resourceType": "Bundle", "type": "transaction", "entry": [{"resource": {
+                  "resourceType": "AdverseEvent", "actuality": "actual", "identifier": {"value": "R-FHIR-SEC"},
+                  "subject": {"reference": f"Patient/{world.patient.pk}"}, "date": "2025-04-02",
+                  "severity": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/adverse-event-severity",
+                                           "code": "mild"}]},
+                  "outcome": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/adverse-event-outcome",
+                                          "code": "ongoing"}]},
+                  "contained": [{"resourceType": "Condition", "id": "course",
+                                 "subject": {"reference": f"Patient/{world.patient.pk}"},
+                                 "evidence": [{"code": [{"coding": [{"system": "urn:pv-tracker:symptom",
+                                                                     "code": "pain"}]}]}]}],
+                  "resultingCondition": [{"reference": "#course"}]}}]}),
+    ],
+    "fhir:adverse_event_search": [Probe(API_READ, content_type=FHIR)],
+    "fhir:adverse_event": [Probe(API_SITE_01_READ, pk(name), content_type=FHIR) for name in ("draft", "reviewed")],
+    "fhir:patient": [Probe(API_SITE_01_READ, pk("patient"), content_type=FHIR)],
+    "fhir:medication_statement": [Probe(API_SITE_01_READ, pk("exposure"), content_type=FHIR)],
     "api:schema": [Probe(API_READ, content_type="application/vnd.oai.openapi")],
     "api:docs": [Probe(API_READ)],
     "api:patient-list": [
