@@ -10,17 +10,15 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
-from lxml import etree
 
 from apps.accounts.roles import is_reviewer
 
 from . import acknowledgement as ack
-from . import codes
 from .inbox_models import IncomingBatch, IncomingCase
 from .models import SenderOrganisation
-from .parsing import NULLIFICATION, ParsedBatch, read_batch, secure_parser
+from .parsing import NULLIFICATION, ParsedBatch, read_batch
 
-# Kept in the queue page and the --json output: fields whose change a follow-up shows.
+# The parsed fields whose change a follow-up shows.
 COMPARED_FIELDS = ("case_id", "report_type", "first_received", "most_recent", "patient_sex", "patient_age",
                    "patient_age_unit", "nullification", "nullification_reason", "reactions", "drugs", "narrative")
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -86,8 +84,6 @@ def e2b_import(*, content: bytes, filename="", actor=None) -> ImportResult:
             acknowledgement_xml=_checked(acknowledgement), received_by=actor)
         return ImportResult(batch=batch, cases=[])
 
-    root = etree.fromstring(content, secure_parser())
-    raw_messages = [etree.tostring(m, encoding="unicode") for m in root.iterfind(f"{{{codes.HL7_NS}}}PORR_IN049016UV")]
     created = ack.ts(timezone.now())
     with transaction.atomic():
         batch = IncomingBatch.objects.create(
@@ -95,7 +91,7 @@ def e2b_import(*, content: bytes, filename="", actor=None) -> ImportResult:
             batch_id=parsed.batch_id[:100], batch_sender=parsed.batch_sender[:100], acknowledgement_xml="",
             received_by=actor)
         cases, message_acks = [], []
-        for case_data, raw in zip(parsed.cases, raw_messages):
+        for case_data, raw in zip(parsed.cases, parsed.raw_messages):
             case = _store_case(batch, case_data, raw)
             cases.append(case)
             message_acks.append(ack.message_acknowledgement(

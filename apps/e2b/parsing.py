@@ -36,6 +36,7 @@ class ParsedBatch:
     batch_receiver: str = ""
     batch_created: str = ""
     cases: list = field(default_factory=list)
+    raw_messages: list = field(default_factory=list)  # each PORR_IN049016UV as received, beside `cases`
 
     @property
     def is_valid(self):
@@ -60,7 +61,9 @@ def read_batch(content: bytes) -> ParsedBatch:
         if len(errors) > MAX_REPORTED_ERRORS:
             batch.errors.append(f"… and {len(errors) - MAX_REPORTED_ERRORS} more schema errors.")
         return batch
-    batch.cases = [parse_message(message) for message in root.iterfind("h:PORR_IN049016UV", NS)]
+    messages = list(root.iterfind("h:PORR_IN049016UV", NS))
+    batch.cases = [parse_message(message) for message in messages]
+    batch.raw_messages = [etree.tostring(message, encoding="unicode") for message in messages]
     if not batch.cases:
         batch.errors = ["line 1: the batch holds no ICSR message (PORR_IN049016UV)."]
     return batch

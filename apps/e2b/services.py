@@ -64,10 +64,13 @@ def can_export(user):
     return is_reviewer(user)
 
 
-def export_problems(reaction, exposures) -> list[str]:
-    """What this reaction lacks for an ICSR, each message naming the field (empty when ready)."""
+def export_problems(reaction, exposures, *, nullifying=False) -> list[str]:
+    """What this reaction lacks for an ICSR, each message naming the field (empty when ready).
+
+    A nullification withdraws a case, so a voided one may be sent (it is the usual reason).
+    """
     problems = []
-    if reaction.is_voided:
+    if reaction.is_voided and not nullifying:
         problems.append("The reaction is voided and cannot be reported.")
     if reaction.status == Status.DRAFT:
         problems.append("The reaction is still a draft: submit it first.")
@@ -143,9 +146,8 @@ def _export_batch(*, reactions, actor=None, kind="", reason="") -> ExportResult:
         exposures = {}
         for reaction in ordered:
             exposures[reaction.pk] = exported_exposures(reaction)
-            found = export_problems(reaction, exposures[reaction.pk])
-            if kind == E2bExport.Kind.NULLIFICATION:  # a withdrawn case is voided by design
-                found = [p for p in found if not p.startswith("The reaction is voided")]
+            found = export_problems(reaction, exposures[reaction.pk],
+                                    nullifying=kind == E2bExport.Kind.NULLIFICATION)
             if kind != E2bExport.Kind.REPORT:
                 found += _correction_problems(reaction, kind, reason)
             if found:

@@ -1,14 +1,12 @@
 """Where each injection site is in the standard vocabularies: SNOMED CT body structures and CDISC LOC/LAT.
 
-SNOMED CT codes are the body structure concepts (laterality is a separate qualifier, as
-SNOMED CT models it); CDISC terms are from the LOC and LAT codelists. 'Other' has no code.
+SNOMED CT codes are the body structure concepts (laterality is a separate qualifier in SNOMED CT;
+the FHIR body site keeps it in its text); CDISC terms are from the LOC and LAT codelists.
+'Other' has no code.
 """
 from dataclasses import dataclass
 
 from .choices import InjectionSite
-
-SNOMED_CT = "http://snomed.info/sct"
-LATERALITY = {"left": ("7771000", "Left"), "right": ("24028007", "Right")}
 
 
 @dataclass(frozen=True)
