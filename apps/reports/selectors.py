@@ -514,14 +514,11 @@ def find_snapshot(*, params_key, fingerprint):
 def latest_alerting_reports():
     """For each product, its latest scheduled snapshot when that one raised alerts: what the banner shows.
 
-    One small query per product (a handful), never per report."""
-    alerting = []
-    for product_id in Product.objects.values_list("id", flat=True):
-        latest = (AggregateReport.objects.filter(product_id=product_id, scheduled=True, status=ReportStatus.DONE)
-                  .select_related("product").order_by("-finished_at", "-id").first())
-        if latest is not None and latest.alerts:
-            alerting.append(latest)
-    return alerting
+    One query on every page of a central report user: each scheduled snapshot that is its product's latest."""
+    done = AggregateReport.objects.filter(scheduled=True, status=ReportStatus.DONE)
+    latest = done.filter(product_id=OuterRef("product_id")).order_by("-finished_at", "-id").values("id")[:1]
+    reports = done.filter(pk=Subquery(latest)).select_related("product").order_by("product__code")
+    return [report for report in reports if report.alerts]
 
 
 def reports_visible_to(user):
