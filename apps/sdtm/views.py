@@ -27,7 +27,7 @@ def reactions_sdtm(request):
         messages.error(request, "Fix the filters before exporting: " + "; ".join(
             f"{name}: {' '.join(errors)}" for name, errors in flt.errors.items()))
         return redirect(listing)
-    if reactions.count() > settings.EXPORT_MAX_ROWS:
+    if settings.EXPORT_MAX_ROWS and reactions.count() > settings.EXPORT_MAX_ROWS:  # 0: no limit
         messages.error(request, f"The SDTM export would hold more than {settings.EXPORT_MAX_ROWS:,} reactions; "
                                 "narrow it with the filters.")
         return redirect(listing)

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('e2b', '0001_initial'),
-        ('reactions', '0005_case_receipt_dates'),
+        ('reactions', '0006_case_receipt_dates'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
