@@ -181,10 +181,14 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         """Request a report: validated by the web's own form, queued to the worker (or the snapshot that answers it)."""
         typed = serializers.ReportRequestSerializer(data=request.data)
         typed.is_valid(raise_exception=True)
-        data = dict(request.data.items()) if hasattr(request.data, "items") else {}
-        product = Product.objects.filter(code=data.get("product")).values_list("pk", flat=True).first()
-        site = Site.objects.filter(code=data.get("site")).values_list("pk", flat=True).first() if data.get("site") else ""
-        form = RunReportForm({**data, "product": product or "", "site": site or ""}, user=request.user)
+        data = dict(typed.initial_data.items())
+        product = Product.objects.filter(code=data["product"]).values_list("pk", flat=True).first()
+        site = Site.objects.filter(code=data["site"]).values_list("pk", flat=True).first() if data.get("site") else ""
+        unknown = {**({"product": ["No product with this code."]} if product is None else {}),
+                   **({"site": ["No site with this code."]} if site is None else {})}
+        if unknown:
+            raise ValidationError(unknown)
+        form = RunReportForm({**data, "product": product, "site": site}, user=request.user)
         if not form.is_valid():
             raise ValidationError(form.errors)
         cleaned = form.cleaned_data

@@ -148,6 +148,9 @@ def test_reports_are_requested_and_read_by_analysts_only(api_as, analyst, report
     assert client.get(f"/api/v1/reports/{report['id']}/").json()["id"] == report["id"]
     future = client.post("/api/v1/reports/", {"product": "anakinra", "as_of": "2999-01-01"}, format="json")
     assert future.status_code == 400 and future.json() == {"as_of": ["The as-of date cannot be in the future."]}
+    unknown = client.post("/api/v1/reports/", {"product": "nothing", "as_of": "2025-06-30", "site": "site-99"},
+                          format="json")
+    assert unknown.status_code == 400 and set(unknown.json()) == {"product", "site"}
     assert api_as(reporter).get("/api/v1/reports/").status_code == 403
 
 
