@@ -73,6 +73,10 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "apps.core",
     "apps.accounts",
     "apps.products",
@@ -85,6 +89,10 @@ INSTALLED_APPS = [
     "apps.e2b",
     "apps.summaries",
     "apps.demo",
+    "apps.clocks",
+    "apps.sdtm",
+    "apps.api",
+    "apps.fhir",
 ]
 
 MIDDLEWARE = [
@@ -255,6 +263,35 @@ DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5-responsive.html"
 
 # Most cases one E2B batch file may hold (it is built and validated in memory).
 E2B_BATCH_MAX_CASES = env_int("E2B_BATCH_MAX_CASES", 500)
+
+# REST API (apps/api): tokens for systems (one per user, revocable in the admin) and the browser's
+# session; every action is denied unless apps/api/policy.py allows it.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["apps.api.policy.ActionPolicy"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "apps.api.errors.exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "pv-tracker API",
+    "DESCRIPTION": "Patients, exposure periods, injection-site reactions, aggregate reports and reference "
+                   "profiles, with the web's own rules and site scoping.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "apps.api.schema.add_error_responses"],
+    "ENUM_NAME_OVERRIDES": {"ReactionStatusEnum": "apps.reactions.choices.Status",
+                            "ReportStatusEnum": "apps.reports.models.ReportStatus"},
+}
+
 
 # Written at image build time (Dockerfile): the code version every host of a release reports.
 CODE_VERSION_FILE = BASE_DIR / "CODE_VERSION"

@@ -16,6 +16,10 @@ urlpatterns = [
     path("e2b/", include("apps.e2b.urls")),
     path("imports/", include("apps.imports.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("clocks/", include("apps.clocks.urls")),
+    path("sdtm/", include("apps.sdtm.urls")),
+    path("api/", include("apps.api.urls")),
+    path("fhir/", include("apps.fhir.urls")),
     path("admin/", admin.site.urls),
     # Pages without a <link rel="icon"> (admin, printable case form) still ask for /favicon.ico.
     path("favicon.ico", RedirectView.as_view(url=staticfiles_storage.url("favicon.svg"), permanent=True)),

@@ -77,6 +77,7 @@ def password():
 SEED_FUNCTIONS = (
     ("apps.accounts.migrations.0002_role_groups", "create_groups"),
     ("apps.products.migrations.0002_seed_anakinra", "seed"),
+    ("apps.products.migrations.0003_product_is_biological", "mark_biologicals"),
     ("apps.reports.migrations.0002_default_schedule", "create_schedule"),
 )
 

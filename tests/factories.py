@@ -49,6 +49,7 @@ def anakinra():
         from django.apps import apps
 
         import_module("apps.products.migrations.0002_seed_anakinra").seed(apps, None)
+        import_module("apps.products.migrations.0003_product_is_biological").mark_biologicals(apps, None)
         product = Product.objects.get(code="anakinra")
     return product
 

@@ -5,13 +5,14 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 from django.utils.translation import gettext as _
 
 from .case_form import case_form_html, case_form_pdf
 from .filters import BatchFilter
 from .selectors import case_exports, case_get, exportable_reactions, scoped_reactions
-from .services import ExportInvalid, ExportRefused, can_export, e2b_export
+from .services import ExportInvalid, ExportRefused, can_export, e2b_amend, e2b_export, e2b_nullify
 
 
 def _xml_response(result):
@@ -115,3 +116,31 @@ def case_form_pdf_view(request, pk):
     response = HttpResponse(case_form_pdf(reaction), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="case-form-{reaction.reaction_ref}.pdf"'
     return response
+
+
+def _correction(request, pk, service, title):
+    """GET asks for the C.1.11.2 reason; POST downloads the nullification or amendment report."""
+    reaction = case_get(user=request.user, pk=pk)
+    _require_export_role(request.user)
+    back_url = reverse("e2b:case_exports", args=[reaction.pk])
+    if request.method == "GET":
+        return render(request, "e2b/correction.html", {"reaction": reaction, "title": title, "back_url": back_url})
+    try:
+        result = service(reaction=reaction, actor=request.user, reason=request.POST.get("reason", ""))
+    except ExportRefused as refused:
+        return _refused(request, problems=refused.problems, back_url=back_url)
+    except ExportInvalid as invalid:
+        return _refused(request, errors=invalid.errors, back_url=back_url)
+    return _xml_response(result)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_nullify(request, pk):
+    return _correction(request, pk, e2b_nullify, "Nullify the case already sent")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_amend(request, pk):
+    return _correction(request, pk, e2b_amend, "Send an amendment of the case already sent")

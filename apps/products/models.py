@@ -17,6 +17,9 @@ class Product(models.Model):
     code = models.SlugField(max_length=50, unique=True, help_text="Lower-case code used in imports, e.g. anakinra.")
     name = models.CharField(max_length=200)
     route = models.CharField(max_length=20, choices=Route.choices, default=Route.SUBCUTANEOUS)
+    is_biological = models.BooleanField(
+        default=False, verbose_name="biological medicine",
+        help_text="Biological medicines have shorter reporting clocks in some countries (Italy: 36 hours).")
     history = HistoricalRecords()
 
     class Meta:

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from apps.core.fields import MultiChoiceField
-from apps.core.models import VoidableModel, reject_future
+from apps.core.models import VoidableModel, reject_future, today
 
 from .choices import (GRADES_OF_SEVERITY, ONGOING_OUTCOMES, RESOLVED_OUTCOMES, ActionTaken, Causality, CommentKind,
                       CtcaeGrade, InjectionSite, Outcome, ReporterQualification, Seriousness, Severity, Status, Symptom)
@@ -54,6 +54,13 @@ class InjectionSiteReaction(VoidableModel):
                                        validators=[RegexValidator(r"^\d{8}$", "A MedDRA LLT code has 8 digits.")])
     meddra_version = models.CharField(max_length=10, blank=True, verbose_name="MedDRA version")
     narrative = models.TextField(blank=True)
+    # C.1.4 / C.1.5: the case's own receipt dates, never the row's timestamps. The first is day zero of
+    # the regulatory clock (apps/clocks); a follow-up moves the second.
+    received_date = models.DateField(default=today, verbose_name="date first received (C.1.4)",
+                                     help_text="When the organisation first learned of the case (day zero).")
+    latest_information_date = models.DateField(null=True, blank=True,
+                                               verbose_name="date of most recent information (C.1.5)",
+                                               help_text="Leave empty until follow-up information arrives.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="+", editable=False, db_index=False)  # read by no query
@@ -66,9 +73,6 @@ class InjectionSiteReaction(VoidableModel):
                                           help_text="Incremented on every save; guards against lost updates.")
     case_version = models.PositiveIntegerField(default=1, editable=False,
                                                help_text="1 for the initial report, +1 for each locked follow-up.")
-    latest_information_on = models.DateField(null=True, blank=True, editable=False,
-                                             verbose_name="date of the most recent information",
-                                             help_text="The receipt date of the last locked follow-up.")
     # History rows are read by record (the indexed `id`: its history page), by date and by user; the
     # copies of the record's keys and reference are never searched, so they carry no index.
     history = HistoricalRecords(no_db_index=["patient", "product", "reporter", "voided_by", "reviewed_by",
@@ -106,6 +110,11 @@ class InjectionSiteReaction(VoidableModel):
         return (self.resolution_date - self.onset_date).days + 1
 
     @property
+    def most_recent_information_date(self):
+        """C.1.5: the latest follow-up's date, else the first receipt."""
+        return self.latest_information_date or self.received_date
+
+    @property
     def is_serious(self):
         return bool(self.seriousness)
 
@@ -137,6 +146,11 @@ class InjectionSiteReaction(VoidableModel):
 
         reject_future(self.onset_date, "onset_date", errors)
         reject_future(self.resolution_date, "resolution_date", errors)
+        reject_future(self.received_date, "received_date", errors)
+        reject_future(self.latest_information_date, "latest_information_date", errors)
+        if self.received_date and self.latest_information_date and self.latest_information_date < self.received_date:
+            add("latest_information_date", "The most recent information cannot predate the first receipt.",
+                "latest_before_received")
         if self.onset_date and self.resolution_date and self.resolution_date < self.onset_date:
             add("resolution_date", _("The resolution date is before the onset date."), "resolution_before_onset")
 

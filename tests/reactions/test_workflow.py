@@ -153,7 +153,7 @@ def test_a_follow_up_is_the_next_version_of_the_locked_case_and_exports_with_the
         locked = reaction_followup_lock(follow_up=follow_up, actor=reviewer)
     case.refresh_from_db()
     assert locked.status == "reviewed"
-    assert (case.status, case.case_version, case.resolution_date, case.latest_information_on) == (
+    assert (case.status, case.case_version, case.resolution_date, case.latest_information_date) == (
         "reviewed", 2, date(2025, 2, 11), date(2025, 2, 15))
     assert case.history.first().history_change_reason == "Follow-up reviewed and locked"
 

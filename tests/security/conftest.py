@@ -60,7 +60,12 @@ def world(site, product, reporter, sender):
     report = report_services.report_request(product=product, as_of=date(2025, 6, 30), site=site, queue=False)
     report = report_services.report_run(report_id=report.pk)
     assert report.status == "done", report.error
+    from tests.e2b.test_inbox import FDA_EXAMPLE
+    from apps.e2b.inbox import e2b_import
+
+    received = e2b_import(content=FDA_EXAMPLE.read_bytes(), filename="fda.xml")
     return SimpleNamespace(patient=patient, exposure=exposure, draft=draft, submitted=submitted, reviewed=reviewed,
                            report=report, follow_up_draft=follow_ups["draft"],
                            follow_up_submitted=follow_ups["submitted"],
-                           import_job=ImportJob.objects.create(created_by=reporter))
+                           import_job=ImportJob.objects.create(created_by=reporter),
+                           incoming_batch=received.batch, incoming_case=received.cases[0])
