@@ -5,6 +5,7 @@ are the R4 (4.0.1) resources: the JSON produced here is valid R4. R4's AdverseEv
 body site, end date or symptoms, so the reaction's course sits in a contained Condition
 (resultingCondition: onset, abatement, bodySite, evidence), as R4 models a resulting condition.
 """
+from django.utils.functional import Promise
 from fhir.resources.R4B.adverseevent import AdverseEvent
 from fhir.resources.R4B.medicationstatement import MedicationStatement
 from fhir.resources.R4B.patient import Patient
@@ -13,6 +14,15 @@ from apps.exposures.models import ExposurePeriod
 from apps.reactions.body_sites import BODY_SITES
 
 from . import codes
+
+
+def plain(data):
+    """The resource's data with translated labels (lazy strings) made plain text for pydantic."""
+    if isinstance(data, dict):
+        return {key: plain(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [plain(value) for value in data]
+    return str(data) if isinstance(data, Promise) else data
 
 
 def coding(system, code, display=None, version=None):
@@ -25,7 +35,7 @@ def patient_resource(patient) -> Patient:
             "gender": codes.SEX_TO_GENDER[patient.sex]}
     if patient.birth_year:
         data["birthDate"] = str(patient.birth_year)
-    return Patient.model_validate(data)
+    return Patient.model_validate(plain(data))
 
 
 def medication_statement_resource(period) -> MedicationStatement:
@@ -49,7 +59,7 @@ def medication_statement_resource(period) -> MedicationStatement:
             "effectivePeriod": effective, "dosage": [dosage]}
     if period.lot_number:
         data["note"] = [{"text": f"Lot {period.lot_number}"}]
-    return MedicationStatement.model_validate(data)
+    return MedicationStatement.model_validate(plain(data))
 
 
 def exposure_at_onset(reaction):
@@ -72,7 +82,7 @@ def _condition(reaction):
         condition["bodySite"] = [body_site]
     condition["evidence"] = [{"code": [{"coding": [
         *([coding(codes.SNOMED, *codes.SYMPTOMS[symptom])] if symptom in codes.SYMPTOMS else []),
-        coding(codes.SYMPTOM_SYSTEM, symptom)], "text": label}]}
+        coding(codes.SYMPTOM_SYSTEM, symptom)], "text": str(label)}]}
         for symptom, label in ((s, dict(reaction._meta.get_field("symptoms").choices)[s]) for s in reaction.symptoms)]
     if reaction.meddra_llt_code:
         condition["code"] = {"coding": [coding(codes.MEDDRA, reaction.meddra_llt_code, version=reaction.meddra_version)]}
@@ -110,4 +120,4 @@ def adverse_event_resource(reaction, exposure=None) -> AdverseEvent:
                                                    "text": reaction.get_causality_display()},
                                     "method": {"text": "WHO-UMC causality assessment system"}}]
         data["suspectEntity"] = [entity]
-    return AdverseEvent.model_validate(data)
+    return AdverseEvent.model_validate(plain(data))

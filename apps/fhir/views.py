@@ -35,7 +35,7 @@ class FhirJSONParser(JSONParser):
 
 def outcome(issues, code="invalid"):
     return OperationOutcome.model_validate({"resourceType": "OperationOutcome", "issue": [
-        {"severity": "error", "code": code, "diagnostics": message, **({"expression": [where]} if where else {})}
+        {"severity": "error", "code": code, "diagnostics": str(message), **({"expression": [where]} if where else {})}
         for where, message in issues]}).model_dump(mode="json", exclude_none=True)
 
 

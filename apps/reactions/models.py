@@ -263,6 +263,11 @@ class ReactionFollowUp(models.Model):
     def clean(self):
         errors = {}
         reject_future(self.received_on, "received_on", errors)
+        first_received = self.reaction.received_date if self.reaction_id else None
+        if self.received_on and first_received and self.received_on < first_received:
+            errors.setdefault("received_on", []).append(ValidationError(
+                _("New information cannot be received before the case was first received (%(date)s).")
+                % {"date": first_received.isoformat()}))
         if not (self.summary or "").strip():
             errors.setdefault("summary", []).append(ValidationError(_("Say what the new information is.")))
         if errors:

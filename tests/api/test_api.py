@@ -99,7 +99,7 @@ def test_a_draft_is_updated_while_allowed_and_submitted_then_locked_for_the_repo
     submitted = client.post(f"/api/v1/reactions/{pk}/submit/")
     assert submitted.status_code == 200 and submitted.json()["status"] == "submitted"
     locked = client.patch(f"/api/v1/reactions/{pk}/", {"severity": "severe"}, format="json")
-    assert locked.status_code == 403 and "Only drafts can be edited" in locked.json()["detail"]
+    assert locked.status_code == 403 and "Only drafts and returned cases can be edited" in locked.json()["detail"]
     assert client.post(f"/api/v1/reactions/{pk}/submit/").status_code == 403
 
 
