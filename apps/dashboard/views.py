@@ -42,7 +42,7 @@ def figure_rows(figures, reference):
 
 @login_required
 def home(request):
-    reference = (ReferenceProfile.objects.filter(is_current=True).select_related("product")
+    reference = (ReferenceProfile.objects.filter(is_primary=True).select_related("product")
                  .order_by("product__code").first())
     product = reference.product if reference is not None else default_product()
     context = {"product": product}

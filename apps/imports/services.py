@@ -28,7 +28,7 @@ from apps.exposures.models import ExposurePeriod
 from apps.patients.models import Patient, Sex
 from apps.products.models import Product
 from apps.reactions.choices import Status
-from apps.reactions.models import LATE_ONSET_DAYS, InjectionSiteReaction
+from apps.reactions.models import InjectionSiteReaction
 
 from .parsing import CsvSource, FileSpec, Problem, RowValues
 from .validation import RowChecker
@@ -542,6 +542,7 @@ class ReactionImporter(_FileImporter):
                 candidate.version += 1
             else:
                 candidate = self.blank.new(reaction_ref=ref, patient_id=patient.pk, product_id=product.pk, **data)
+            candidate.known_risk_window_days = product.risk_window_days
             candidate.known_exposures = exposures[(patient.pk, product.pk)]
             if not self.validate(line, candidate):
                 continue
@@ -557,7 +558,7 @@ class ReactionImporter(_FileImporter):
             if candidate.late_onset_flag:
                 self.counts.flagged += 1
                 self.run.result.warnings.append(self.source.problem(
-                    line, "onset_date", f"onset more than {LATE_ONSET_DAYS} days after the last exposure ended; "
+                    line, "onset_date", f"onset more than {product.risk_window_days} days after the last exposure ended; "
                                         "imported and flagged for review"))
             (updated if current is not None else created).append(candidate)
         self.run.write(InjectionSiteReaction, created, updated, self.update_fields)

@@ -23,7 +23,7 @@ class SummaryFilterForm(forms.Form):
         defaults = {"as_of": today().isoformat()}
         # One query for the choices and the default (the first product with a current reference profile).
         products = list(Product.objects.order_by("code").annotate(has_reference=Exists(
-            ReferenceProfile.objects.filter(product=OuterRef("pk"), is_current=True))))
+            ReferenceProfile.objects.filter(product=OuterRef("pk"), is_primary=True))))
         product = next((p for p in products if p.has_reference), products[0] if products else None)
         if product is not None:
             defaults["product"] = str(product.pk)

@@ -70,7 +70,7 @@ class Summary:
 
 def default_product():
     """The product with a current reference profile (anakinra), else the first one."""
-    return (Product.objects.filter(reference_profiles__is_current=True).order_by("code").first()
+    return (Product.objects.filter(reference_profiles__is_primary=True).order_by("code").first()
             or Product.objects.order_by("code").first())
 
 

@@ -42,7 +42,9 @@ def test_it_prints_the_report_worked_out_by_hand(site, other_site, product):
     # so p = 1 − 0.95⁴ = 0.18549375.
     # Durations: resolved by D: R1 20, R3 26, R5 43, R7 11 (4); ongoing/censored: R2 122, R6 456 (2).
     # Mean 100/4 = 25; within 14–28: 20 and 26 → 2/4.
-    # KM: 11 (S=5/6), 20 (4/6), 26 (3/6 = 0.5 → median 26), 43, censored 122, 456.
+    # KM: 11 (S=5/6), 20 (4/6), 26 (3/6 = 0.5 exactly until the next event), 43 (2/6), censored 122, 456: R's
+    # printed median is the midpoint (26 + 43) / 2 = 34.5 (R: print(survfit(Surv(c(20,26,43,11,122,456),
+    # c(1,1,1,1,0,0)) ~ 1)) -> median 34.5).
     # Time to first ISR: B 5, A 10, I 10, D 31, C censored at 182: S(5) = 4/5, S(10) = 4/5·2/4 = 0.4 → 10.
     expected = {
         "product": "anakinra",
@@ -67,7 +69,7 @@ def test_it_prints_the_report_worked_out_by_hand(site, other_site, product):
         "resolved_reactions": 4,
         "ongoing_reactions": 2,
         "duration_days_mean": 25.0,
-        "duration_days_median_km": 26.0,
+        "duration_days_median_km": 34.5,
         "duration_within_reference_share": 0.5,
         "reference_duration_days": [14, 28],
         "time_to_first_isr_median_km": 10.0,

@@ -77,7 +77,7 @@ def test_a_done_snapshot_cannot_be_changed_or_deleted(product):
 
 
 def test_a_report_needs_a_reference_profile(product):
-    product.reference_profiles.update(is_current=False)
+    product.reference_profiles.update(is_primary=False)
     with pytest.raises(ValidationError) as excinfo:
         request(product)
     assert "no current reference profile" in str(excinfo.value.message_dict["reference_profile"])
