@@ -73,8 +73,9 @@ def live_results(scope, reference):
     ref_mild = _float(reference.mild_moderate_share) if reference else None
     ref_range = ([reference.duration_min_days, reference.duration_max_days]
                  if reference is not None and reference.duration_min_days is not None else None)
-    median = statistics.km_median([d for d, _, _ in histogram], [e for _, e, _ in histogram],
-                                  [n for _, _, n in histogram])
+    km_args = ([d for d, _, _ in histogram], [e for _, e, _ in histogram], [n for _, _, n in histogram])
+    median = statistics.km_median(*km_args)
+    rmean = statistics.km_restricted_mean(*km_args)
     return {
         "exposed_patients": incidence.n, "patients_with_isr": incidence.k,
         "isr_incidence": incidence.share, "isr_incidence_ci95": incidence.ci,
@@ -85,6 +86,7 @@ def live_results(scope, reference):
         "mild_moderate_p_value": statistics.binomial_test_p(mild.k, mild.n, ref_mild),
         "mild_moderate_patients": mild.k,
         "duration_days_median_km": _float(median), "reference_duration_days": ref_range,
+        "duration_days_rmean_km": rmean and rmean[0], "duration_days_rmean_se": rmean and rmean[1],
         "resolved_reactions": sum(n for _, e, n in histogram if e),
         "ongoing_reactions": sum(n for _, e, n in histogram if not e),
     }

@@ -32,11 +32,12 @@ def figure_rows(figures, reference):
          "verdict": verdicts.get("mild_moderate_share"),
          "strip": charts.share_strip(results.get("mild_moderate_share"), mild_ci,
                                      results.get("reference_mild_moderate_share"))},
-        {"name": "Median duration (Kaplan–Meier)", "observed": results.get("duration_days_median_km"), "unit": " days",
+        {"name": "Duration (Kaplan–Meier restricted mean to 365 d)", "observed": results.get("duration_days_rmean_km"),
+         "unit": " days",
          "detail": f"{results.get('resolved_reactions', 0)} resolved, {results.get('ongoing_reactions', 0)} ongoing",
          "ci": None, "reference_range": results.get("reference_duration_days"),
-         "verdict": verdicts.get("duration_days_median_km"),
-         "strip": charts.duration_strip(results.get("duration_days_median_km"), results.get("reference_duration_days"))},
+         "verdict": verdicts.get("duration_days_rmean_km"),
+         "strip": charts.duration_strip(results.get("duration_days_rmean_km"), results.get("reference_duration_days"))},
     ]
 
 

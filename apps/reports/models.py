@@ -163,6 +163,9 @@ class MonitoringPlan(models.Model):
                 errors["monitor_horizon_mild_moderate_share"] = "The profile gives no mild/moderate share."
         if not (self.monitor_horizon_incidence or self.monitor_horizon_mild_moderate_share):
             errors["monitor_horizon_incidence"] = "Monitor at least one measure."
+        if self.pk and self.looks.exists():
+            errors["start_date"] = (f"The plan already has {self.looks.count()} look(s): their boundaries depend on "
+                                    f"its design, which can no longer change.")
         if errors:
             raise ValidationError(errors)
 

@@ -14,6 +14,7 @@ import time
 import tomllib
 import uuid
 from datetime import timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -26,8 +27,10 @@ from django.utils import timezone
 
 from apps.accounts.roles import Role
 
+from apps.cohort import sequential
+
 from . import selectors
-from .models import AggregateReport, ReportStatus
+from .models import AggregateReport, MonitoredMeasure, MonitoringLook, MonitoringPlan, ReportStatus, SpendingType
 from .selectors import ReportParams
 
 logger = logging.getLogger(__name__)
@@ -115,7 +118,7 @@ def _adopt_as_scheduled(snapshot: AggregateReport):
     """A scheduled run that finds a manual snapshot of the same data takes it as its own (and alerts)."""
     if AggregateReport.objects.filter(pk=snapshot.pk, scheduled=False).update(scheduled=True):
         snapshot.scheduled = True
-        report_send_alerts(report=snapshot)
+        _record_looks_and_alert(snapshot)
 
 
 def report_run(*, report_id: int, slow_seconds: float = 0) -> AggregateReport | None:
@@ -176,7 +179,7 @@ def report_run(*, report_id: int, slow_seconds: float = 0) -> AggregateReport | 
         return _reload(report_id)
     report = _reload(report_id)
     if written and report.scheduled:
-        report_send_alerts(report=report)
+        _record_looks_and_alert(report)
     return report
 
 
@@ -191,23 +194,98 @@ def _reload(report_id):
 
 
 def alerts_for(results: dict, details: dict) -> list[str]:
-    """Plain sentences for each significant deviation from the reference profile."""
-    verdicts = details["verdicts"]
+    """Alerts that do not depend on repeated looks: the ISR duration's restricted mean beyond the reference
+    range. Incidence and the mild/moderate share alert only through the monitoring plan, on a boundary
+    crossing (monitoring_record_looks), never on a nominal p < 0.05 of one monthly look."""
+    if details["verdicts"]["duration_days_rmean_km"] != "longer":
+        return []
+    low, high = results["reference_duration_days"]
+    rmean, se = results["duration_days_rmean_km"], results["duration_days_rmean_se"]
+    return [f"ISR duration (Kaplan–Meier restricted mean to {selectors.RMEAN_TAU_DAYS} days) {rmean:.1f} days, "
+            f"95% CI {rmean - 1.96 * se:.1f}–{rmean + 1.96 * se:.1f}, is longer than the reference range "
+            f"{low}–{high} days."]
+
+
+MEASURE_COUNTS = {
+    # measure: (n key, x key, p0 key, words)
+    MonitoredMeasure.HORIZON_INCIDENCE: ("horizon_cohort_patients", "horizon_patients_with_isr", "reference_incidence",
+                                         "horizon ISR incidence"),
+    MonitoredMeasure.HORIZON_MILD_MODERATE_SHARE: ("horizon_patients_with_isr", "horizon_mild_moderate_patients",
+                                                   "reference_mild_moderate_share", "horizon mild/moderate share"),
+}
+
+
+@transaction.atomic
+def monitoring_plan_save(*, product, reference_profile=None, start_date, max_cohort_patients, alpha=Decimal("0.05"),
+                         spending=SpendingType.OBRIEN_FLEMING, monitor_horizon_incidence=True,
+                         monitor_horizon_mild_moderate_share=True) -> MonitoringPlan:
+    """Create the plan of a product and profile (the primary one by default), or change it while it has no
+    look yet: once looks exist, their boundaries depend on the plan, so it is refused."""
+    reference_profile = reference_profile or product.current_reference_profile()
+    if reference_profile is None:
+        raise ValidationError({"reference_profile": f"{product} has no primary reference profile; choose one."})
+    plan = (MonitoringPlan.objects.select_for_update().filter(product=product, reference_profile=reference_profile)
+            .first()) or MonitoringPlan(product=product, reference_profile=reference_profile)
+    plan.start_date, plan.max_cohort_patients, plan.alpha, plan.spending = (start_date, max_cohort_patients,
+                                                                           Decimal(str(alpha)), spending)
+    plan.monitor_horizon_incidence = monitor_horizon_incidence
+    plan.monitor_horizon_mild_moderate_share = monitor_horizon_mild_moderate_share
+    plan.full_clean()
+    plan.save()
+    return plan
+
+
+def monitoring_record_looks(*, report: AggregateReport) -> list[str]:
+    """Record a done scheduled report as a look of its monitoring plan; the alert sentences of boundaries
+    crossed for the first time at this look.
+
+    A look whose date is not after the plan's last look of that measure (recorded already, or out of
+    order) is not recorded again: boundaries depend on the looks before, so looks are only appended."""
+    plan = selectors.monitoring_plan_of(report)
+    if plan is None or report.status != ReportStatus.DONE or report.as_of < plan.start_date:
+        return []
+    results = report.results
+    cohort = results["horizon_cohort_patients"]
+    if not cohort:
+        return []
+    fraction = min(1.0, cohort / plan.max_cohort_patients)
     alerts = []
-    if verdicts["isr_incidence"] in ("higher", "lower"):
-        alerts.append(
-            f"ISR incidence {results['isr_incidence']:.1%} is significantly {verdicts['isr_incidence']} than the "
-            f"reference {results['reference_incidence']:.1%} (p = {results['incidence_p_value']:.3g}).")
-    if verdicts["mild_moderate_share"] in ("higher", "lower"):
-        alerts.append(
-            f"Mild/moderate share {results['mild_moderate_share']:.1%} is significantly "
-            f"{verdicts['mild_moderate_share']} than the reference {results['reference_mild_moderate_share']:.1%} "
-            f"(p = {results['mild_moderate_p_value']:.3g}).")
-    if verdicts["duration_days_median_km"] == "higher":
-        low, high = results["reference_duration_days"]
-        alerts.append(f"Median ISR duration {results['duration_days_median_km']:g} days is above the reference "
-                      f"range {low}–{high} days.")
+    with transaction.atomic():
+        plan = MonitoringPlan.objects.select_for_update().get(pk=plan.pk)  # one look recorder at a time
+        for measure in plan.measures:
+            n_key, x_key, p0_key, words = MEASURE_COUNTS[measure]
+            earlier = list(plan.looks.filter(measure=measure).order_by("as_of"))
+            if earlier and earlier[-1].as_of >= report.as_of:
+                continue
+            n, x, p0 = results[n_key], results[x_key], results[p0_key]
+            looks = sequential.monitor([(look.n, look.x, look.information_fraction) for look in earlier]
+                                       + [(n, x, fraction)], p0, float(plan.alpha), plan.spending)
+            if len(looks) <= len(earlier):
+                continue  # no new patients: the look is skipped
+            look = looks[-1]
+            record = MonitoringLook(plan=plan, report=report, measure=measure, as_of=report.as_of, n=look.n,
+                                    x=look.x, information_fraction=look.information_fraction, z=look.z,
+                                    critical_value=look.critical_value,
+                                    cumulative_alpha_spent=look.cumulative_alpha_spent, signal=look.signal)
+            record.full_clean()
+            record.save()
+            if look.signal != "none" and sequential.plan_signal(looks[:-1]) == "none":
+                alerts.append(
+                    f"Monitoring plan: the {words} {x}/{n} = {x / n:.1%} crossed the {look.signal} boundary at "
+                    f"look {len(looks)} (z = {look.z:.2f}, critical value ±{look.critical_value:.2f}, "
+                    f"{look.cumulative_alpha_spent:.4f} of the plan's α = {plan.alpha} spent) against the "
+                    f"reference {p0:.1%}.")
     return alerts
+
+
+def _record_looks_and_alert(report: AggregateReport) -> AggregateReport:
+    """A done scheduled snapshot: record its monitoring looks, add their alerts, then send the alerts once."""
+    new_alerts = monitoring_record_looks(report=report)
+    if new_alerts:
+        report.alerts = [*report.alerts, *new_alerts]
+        AggregateReport.objects.filter(pk=report.pk).update(alerts=report.alerts)
+    report_send_alerts(report=report)
+    return report
 
 
 def alert_recipients() -> list[str]:

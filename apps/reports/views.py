@@ -76,7 +76,11 @@ def report_detail(request, pk):
                "refresh_seconds": REFRESH_SECONDS}
     if report.status == ReportStatus.DONE:
         context.update(rows=selectors.measure_rows(report), charts=charts.report_charts(report),
-                       definitions=report.details["definitions"])
+                       definitions=report.details["definitions"],
+                       comparisons=report.details["profile_comparisons"],
+                       monitoring=[{**section, "chart": charts.monitoring(section["label"], section["looks"])}
+                                   for section in selectors.monitoring_sections(report)],
+                       monitoring_plan=selectors.monitoring_plan_of(report))
     return render(request, "reports/detail.html", context)
 
 

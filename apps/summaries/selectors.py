@@ -10,7 +10,7 @@ Counting rules, in one place:
   on or before the as-of date; the cohort is scoped to one site when a site is given;
 - a reaction *counts* when it is live (not voided), of the product, with onset on or before
   the as-of date, of a live patient, whatever its workflow status: the same rule as the
-  aggregate reports (apps.reports.selectors.DEFINITIONS), so that both show the same figures;
+  aggregate reports (apps.reports.selectors.definitions()), so that both show the same figures;
 - a reaction is *ongoing* at the as-of date when it has no resolution date or resolves
   later; its duration otherwise is resolution − onset + 1 days (both days counted);
 - cumulative exposure sums the days of every period (gaps excluded), cut at the as-of date;

@@ -43,8 +43,12 @@ def test_live_key_figures_and_verdicts_match_the_cohort(client, analyst, cohort)
     assert (figures.results["patients_with_isr"], figures.results["exposed_patients"]) == (5, 6)
     assert figures.results["mild_moderate_patients"] == 4
     assert figures.results["duration_days_median_km"] == 16
-    assert figures.verdicts == {"isr_incidence": "consistent", "mild_moderate_share": "consistent",
-                                "duration_days_median_km": "consistent"}
+    # R3 stays at risk past 365 days: R print(survfit(Surv(c(5, 9, 11, 16, 16, 36, 500), c(1, 1, 1, 1, 1, 1, 0))
+    # ~ 1), rmean = 365) -> rmean 65.42857143, se 46.35570420; 65.4 − 1.96·46.4 < 28: consistent.
+    assert figures.results["duration_days_rmean_km"] == pytest.approx(65.42857143, abs=1e-8)
+    assert figures.results["duration_days_rmean_se"] == pytest.approx(46.35570420, abs=1e-8)
+    assert figures.verdicts == {"basis": "crude", "isr_incidence": "consistent", "mild_moderate_share": "consistent",
+                                "duration_days_rmean_km": "consistent"}
 
 
 def test_a_lower_incidence_gets_a_lower_verdict(client, analyst, site, product):
