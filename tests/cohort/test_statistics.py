@@ -82,3 +82,17 @@ def test_verdict_reads_the_test():
     assert verdict(0.01, 0.35, 0.644) == "lower"
     assert verdict(0.001, 0.90, 0.644) == "higher"
     assert verdict(None, 0.5, 0.644) is None
+
+
+def test_a_figure_that_is_not_a_finite_number_becomes_null_with_a_reason():
+    from apps.cohort.profile import finite, undefined_reasons
+
+    results = {"isr_incidence": float("nan"), "exposed_patients": 0, "eair_per_100py": None,
+               "exposure_patient_years": 0, "isr_incidence_ci95": [0.1, float("inf")]}
+    reasons = undefined_reasons(results)
+    assert results["isr_incidence"] is None and results["isr_incidence_ci95"] is None
+    assert reasons == {"isr_incidence": "not a finite number", "isr_incidence_ci95": "not a finite number",
+                       "eair_per_100py": "no exposure time"}
+    undefined = {}
+    assert finite({"km": [[1, float("nan")]]}, undefined, "details") == {"km": [[1, None]]}
+    assert undefined == {"details.km[0][1]": "not a finite number"}
