@@ -207,7 +207,7 @@ def run_floor(name, sql):
     """The report's floors run under the report's planner settings (JIT off on PostgreSQL), the others as is."""
     if not name.startswith("aggregate-report"):
         return run_sql(sql)
-    from apps.reports.selectors import without_jit
+    from apps.cohort.sql import without_jit
 
     with without_jit():
         return run_sql(sql)
@@ -238,21 +238,16 @@ def step_generate(args, out):
 
 
 def step_report(args, out, floors):
-    try:
-        from apps.reports import selectors as report_selectors
-        from apps.reports import services as report_services
-    except ImportError:
-        out["aggregate_report"] = {"status": "not wired: apps.reports has no services/selectors"}
-        print("aggregate report: NOT WIRED")
-        return
+    from apps.cohort.profile import isr_profile
+    from apps.cohort.scope import Scope
     from apps.core.models import today
+    from apps.reports import services as report_services
     from apps.products.models import Product
 
     product = Product.objects.get(code="anakinra")
-    params = report_selectors.ReportParams(product=product, as_of=today(),
-                                           reference_profile=product.current_reference_profile())
+    scope, reference = Scope(product=product, as_of=today()), product.current_reference_profile()
     profile_median, profile_all, (results, _details, timings) = timed(
-        lambda: report_selectors.isr_profile(params), args.report_repeat)
+        lambda: isr_profile(scope, reference), args.report_repeat)
     floor, core_floor = floors["aggregate-report"], floors["aggregate-report-core"]
 
     def full_run():
@@ -265,7 +260,7 @@ def step_report(args, out, floors):
     report = full_run()
     service_seconds = time.perf_counter() - started
     tracemalloc.start()
-    report_selectors.isr_profile(params)
+    isr_profile(scope, reference)
     _, traced_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     out["aggregate_report"] = {

@@ -3,8 +3,10 @@
 Subtracting DateFields through Django yields an interval on PostgreSQL and microseconds on
 SQLite; integer day numbers subtract, compare, group and sum the same way on both.
 """
+from contextlib import contextmanager
 from datetime import date
 
+from django.db import connection, transaction
 from django.db.models import Func, IntegerField
 
 EPOCH = date(1970, 1, 1)
@@ -31,3 +33,44 @@ class DayNumber(Func):
         return super().as_sql(compiler, connection,
                               template="CAST(julianday(%(expressions)s) - 2440587.5 AS INTEGER)",
                               **extra_context)
+
+
+def fetch(sql, params):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+@contextmanager
+def consistent_read():
+    """One snapshot for all queries where that costs nothing: a REPEATABLE READ, READ ONLY transaction
+    on PostgreSQL. SQLite transactions here take the write lock (IMMEDIATE), so reads stay in autocommit."""
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            yield
+    else:
+        yield
+
+
+@contextmanager
+def without_jit():
+    """On PostgreSQL, JIT compilation off for the cohort's statements. The planner cannot estimate joins of
+    grouped sub-queries (it assumes 200 distinct keys), so it over-estimates them by orders of magnitude and
+    spends seconds compiling (inlining and optimising) statements that then run in well under a second.
+    SET LOCAL lasts until the end of the transaction: the previous value comes back on the way out."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('jit')")
+            previous = cursor.fetchone()[0]
+            cursor.execute("SET LOCAL jit = off")
+        try:
+            yield
+        finally:
+            if connection.in_atomic_block and not connection.needs_rollback:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT set_config('jit', %s, true)", [previous])

@@ -1,8 +1,8 @@
 """What the home page shows: key figures against the reference, work waiting, recent onsets.
 
 Key figures come from the latest finished aggregate report of the user's scope when there is
-one (the snapshot the reviewers discuss); otherwise they are computed live with the summary
-selectors and judged with the same rules as the reports (apps.reports.selectors.verdicts).
+one (the snapshot the reviewers discuss); otherwise they are counted live by the cohort engine
+(apps.cohort.queries, the same rules as the reports) and judged with the report's verdicts.
 """
 from dataclasses import dataclass
 from datetime import date
@@ -13,12 +13,11 @@ from apps.accounts.roles import scoped_site
 from apps.core.models import today
 from apps.reactions.choices import Status
 from apps.reactions.models import InjectionSiteReaction
-from apps.cohort import statistics
+from apps.cohort import queries, statistics
+from apps.cohort.profile import verdicts
+from apps.cohort.scope import Scope
 from apps.reports.models import AggregateReport, ReportStatus
-from apps.reports.selectors import verdicts
-from apps.summaries import selectors as summaries
 from apps.summaries.cache import cached
-from apps.summaries.selectors import Scope
 
 AWAITING_REVIEW_SHOWN = 10
 CHART_MONTHS = 12
@@ -66,30 +65,37 @@ def _float(value):
 
 def live_results(scope, reference):
     """The dashboard's subset of the report's results, computed now in three aggregate queries."""
-    incidence = summaries.isr_incidence(scope)
-    mild = summaries.mild_moderate_share(summaries.severity_counts(scope))
-    histogram = summaries.duration_histogram(scope)
+    incidence = queries.incidence(scope)
+    severity = queries.patient_severity(scope)
+    histogram = queries.duration_histogram(scope)
+    mild_k, mild_n = severity.patients_mild_moderate, severity.patients
     ref_incidence = _float(reference.isr_incidence) if reference else None
     ref_mild = _float(reference.mild_moderate_share) if reference else None
     ref_range = ([reference.duration_min_days, reference.duration_max_days]
                  if reference is not None and reference.duration_min_days is not None else None)
-    km_args = ([d for d, _, _ in histogram], [e for _, e, _ in histogram], [n for _, _, n in histogram])
+    km_args = ([g.duration_days for g in histogram], [g.resolved for g in histogram], [g.reactions for g in histogram])
     median = statistics.km_median(*km_args)
     rmean = statistics.km_restricted_mean(*km_args)
+    k, n = incidence.with_isr, incidence.exposed
     return {
-        "exposed_patients": incidence.n, "patients_with_isr": incidence.k,
-        "isr_incidence": incidence.share, "isr_incidence_ci95": incidence.ci,
+        "exposed_patients": n, "patients_with_isr": k,
+        "isr_incidence": k / n if n else None, "isr_incidence_ci95": _pair(statistics.clopper_pearson(k, n)),
         "reference_incidence": ref_incidence,
-        "incidence_p_value": statistics.binomial_test_p(incidence.k, incidence.n, ref_incidence),
-        "mild_moderate_share": mild.share, "mild_moderate_ci95": mild.ci,
+        "incidence_p_value": statistics.binomial_test_p(k, n, ref_incidence),
+        "mild_moderate_share": mild_k / mild_n if mild_n else None,
+        "mild_moderate_ci95": _pair(statistics.clopper_pearson(mild_k, mild_n)),
         "reference_mild_moderate_share": ref_mild,
-        "mild_moderate_p_value": statistics.binomial_test_p(mild.k, mild.n, ref_mild),
-        "mild_moderate_patients": mild.k,
+        "mild_moderate_p_value": statistics.binomial_test_p(mild_k, mild_n, ref_mild),
+        "mild_moderate_patients": mild_k,
         "duration_days_median_km": _float(median), "reference_duration_days": ref_range,
         "duration_days_rmean_km": rmean and rmean[0], "duration_days_rmean_se": rmean and rmean[1],
-        "resolved_reactions": sum(n for _, e, n in histogram if e),
-        "ongoing_reactions": sum(n for _, e, n in histogram if not e),
+        "resolved_reactions": sum(g.reactions for g in histogram if g.resolved),
+        "ongoing_reactions": sum(g.reactions for g in histogram if not g.resolved),
     }
+
+
+def _pair(interval):
+    return None if interval is None else [interval[0], interval[1]]
 
 
 def key_figures(scope, reference, stamp=None) -> KeyFigures:
@@ -129,12 +135,11 @@ def first_of_month(day, months_back=0):
 def monthly_onset_series(scope, months=CHART_MONTHS, stamp=None):
     """[(first day of month, reactions, patients)] for the last `months` months, empty months included."""
     since = first_of_month(scope.as_of, months - 1)
-    counts = {row["month"]: row for row in cached("dashboard-onsets", scope,
-                                                  lambda: summaries.monthly_onsets(scope, since), months,
-                                                  stamp=stamp)}
+    counts = {row.month: row for row in cached("dashboard-onsets", scope,
+                                               lambda: queries.monthly_onsets(scope, since), months, stamp=stamp)}
     series = []
     for back in range(months - 1, -1, -1):
         month = first_of_month(scope.as_of, back)
-        row = counts.get(month, {})
-        series.append((month, row.get("reactions", 0), row.get("patients", 0)))
+        row = counts.get(month)
+        series.append((month, row.reactions if row else 0, row.patients if row else 0))
     return series

@@ -1,6 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models import F
 from simple_history.models import HistoricalRecords
 
 from apps.core.models import VoidableModel, reject_future
@@ -28,6 +29,12 @@ class ExposurePeriod(VoidableModel):
             # The listing's order (newest start first) and its reverse, read a page at a time.
             models.Index(fields=["start_date", "id"], name="exposure_list_start_idx"),
         ]
+        # On PostgreSQL an exclusion constraint also makes overlapping live periods of one patient and product
+        # impossible (migration exposures.*_exposure_date_constraints: btree_gist, daterange).
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end_date__isnull=True) | models.Q(end_date__gte=F("start_date")),
+                                   name="exposure_ends_on_or_after_start"),
+        ]
 
     def __str__(self):
         end = self.end_date or "ongoing"
@@ -47,6 +54,49 @@ class ExposurePeriod(VoidableModel):
         """The patient's other live periods of the same product."""
         return (ExposurePeriod.objects.filter(patient_id=self.patient_id, product_id=self.product_id,
                                               voided_at__isnull=True).exclude(pk=self.pk))
+
+    def reactions_left_uncovered(self, *, product_id, remaining):
+        """Live reactions of this patient to `product_id` that would precede every period of `remaining`
+        (or have no period at all): what an edit or void must not leave behind. At most 11 (10 named)."""
+        from apps.reactions.models import InjectionSiteReaction
+
+        reactions = InjectionSiteReaction.objects.filter(patient_id=self.patient_id, product_id=product_id,
+                                                         voided_at__isnull=True)
+        if remaining:
+            reactions = reactions.filter(onset_date__lt=min(period.start_date for period in remaining))
+        return list(reactions.order_by("onset_date", "reaction_ref").values_list("reaction_ref", "onset_date")[:11])
+
+    def uncovered_reactions_error(self, uncovered, remaining, action):
+        """The refusal naming the reactions (the user first voids or moves them)."""
+        named = ", ".join(f"{ref} (onset {onset.isoformat()})" for ref, onset in uncovered[:10])
+        if len(uncovered) > 10:
+            named += " and more"
+        where = (f"before the patient's first remaining exposure ({min(p.start_date for p in remaining).isoformat()})"
+                 if remaining else "without any exposure to this product")
+        return ValidationError(
+            "%(action)s would leave reactions %(reactions)s %(where)s. Void or correct those reactions first.",
+            code="reactions_left_uncovered", params={"action": action, "reactions": named, "where": where})
+
+    def _check_reactions_stay_covered(self, errors):
+        """An edit that moves the start later (or to another product) must keep every live reaction of the
+        patient on or after their first live exposure."""
+        original = ExposurePeriod.objects.filter(pk=self.pk).values("product_id", "start_date").first()
+        if original is None:
+            return
+        siblings = list(getattr(self, "known_siblings", None) or self.siblings())
+        checks = []
+        if original["product_id"] != self.product_id:
+            old_product_periods = [p for p in ExposurePeriod.objects.filter(
+                patient_id=self.patient_id, product_id=original["product_id"], voided_at__isnull=True)
+                .exclude(pk=self.pk)]
+            checks.append((original["product_id"], old_product_periods))
+        elif self.start_date > original["start_date"]:
+            checks.append((self.product_id, [*siblings, self]))
+        for product_id, remaining in checks:
+            uncovered = self.reactions_left_uncovered(product_id=product_id, remaining=remaining)
+            if uncovered:
+                errors.setdefault("start_date", []).append(
+                    self.uncovered_reactions_error(uncovered, remaining, "This change"))
 
     def clean(self):
         errors = {}
@@ -68,5 +118,8 @@ class ExposurePeriod(VoidableModel):
                     code="overlapping_exposure",
                     params={"start": overlapping.start_date.isoformat(),
                             "end": overlapping.end_date.isoformat() if overlapping.end_date else "ongoing"})]
+        if not errors and self.pk and self.voided_at is None and self.start_date and self.patient_id \
+                and self.product_id:
+            self._check_reactions_stay_covered(errors)
         if errors:
             raise ValidationError(errors)

@@ -63,10 +63,15 @@ class InjectionSiteReaction(VoidableModel):
             models.Index(fields=["status"]),
             # The listing's default order (and its reverse), so a page reads 25 rows, not a million.
             models.Index(fields=["-onset_date", "reaction_ref"], name="isr_list_onset_ref_idx"),
-            # Covers every column the aggregate report reads (apps/reports/selectors.py), per product and
+            # Covers every column the aggregate report reads (apps/cohort/queries.py), per product and
             # patient in onset order: its per-patient and duration groupings read this index, not the wide rows.
             models.Index(fields=["product", "voided_at", "patient", "onset_date", "severity", "resolution_date"],
                          name="isr_report_cover_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(resolution_date__isnull=True) | models.Q(resolution_date__gte=models.F("onset_date")),
+                name="reaction_resolves_on_or_after_onset"),
         ]
 
     def __str__(self):

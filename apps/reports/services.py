@@ -8,6 +8,8 @@ guarded by their attempt token, so redelivered or duplicated messages never prod
 second snapshot; a unique constraint backs this up.
 """
 import functools
+import hashlib
+import json
 import logging
 import subprocess
 import time
@@ -27,11 +29,13 @@ from django.utils import timezone
 
 from apps.accounts.roles import Role
 
+from apps.cohort import profile as cohort_profile
 from apps.cohort import sequential
+from apps.cohort.scope import Scope
+from apps.cohort.sql import consistent_read
 
 from . import selectors
 from .models import AggregateReport, MonitoredMeasure, MonitoringLook, MonitoringPlan, ReportStatus, SpendingType
-from .selectors import ReportParams
 
 logger = logging.getLogger(__name__)
 
@@ -64,8 +68,20 @@ def _enqueue(report_id: int, **task_kwargs) -> bool:
     return True
 
 
+def report_scope(report: AggregateReport) -> Scope:
+    """The cohort a report covers."""
+    return Scope(product=report.product, as_of=report.as_of, site=report.site, dose_mg_per_day=report.dose_mg_per_day,
+                 exposure_start_from=report.exposure_start_from, exposure_start_to=report.exposure_start_to)
+
+
+def report_key(scope: Scope, reference_profile) -> str:
+    """Hash of the question: the scope and the reference profile. Equal keys mean the same question."""
+    canonical = {**scope.canonical(), "reference_profile_id": reference_profile.pk}
+    return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
+
+
 def _params(*, product, as_of, reference_profile=None, site=None, dose_mg_per_day=None, exposure_start_from=None,
-            exposure_start_to=None) -> tuple[ReportParams, AggregateReport]:
+            exposure_start_to=None) -> tuple[Scope, AggregateReport]:
     reference_profile = reference_profile or product.current_reference_profile()
     if reference_profile is None:
         raise ValidationError({"reference_profile": f"{product} has no current reference profile; choose one."})
@@ -73,9 +89,9 @@ def _params(*, product, as_of, reference_profile=None, site=None, dose_mg_per_da
                              dose_mg_per_day=dose_mg_per_day, exposure_start_from=exposure_start_from,
                              exposure_start_to=exposure_start_to)
     report.full_clean(exclude=["params_key"])
-    params = ReportParams.of_report(report)
-    report.params_key = params.key()
-    return params, report
+    scope = report_scope(report)
+    report.params_key = report_key(scope, reference_profile)
+    return scope, report
 
 
 def report_request(*, product, as_of, reference_profile=None, site=None, dose_mg_per_day=None,
@@ -86,11 +102,11 @@ def report_request(*, product, as_of, reference_profile=None, site=None, dose_mg
     Same parameters on unchanged data give back the existing snapshot; a request already
     waiting with the same parameters is reused rather than duplicated.
     """
-    params, report = _params(product=product, as_of=as_of, reference_profile=reference_profile, site=site,
+    scope, report = _params(product=product, as_of=as_of, reference_profile=reference_profile, site=site,
                              dose_mg_per_day=dose_mg_per_day, exposure_start_from=exposure_start_from,
                              exposure_start_to=exposure_start_to)
-    with selectors.consistent_read():
-        fingerprint, _ = selectors.data_fingerprint(params)
+    with consistent_read():
+        fingerprint, _ = cohort_profile.data_fingerprint(scope, report.reference_profile)
     existing = selectors.find_snapshot(params_key=report.params_key, fingerprint=fingerprint)
     if existing is not None:
         if scheduled:
@@ -133,23 +149,23 @@ def report_run(*, report_id: int, slow_seconds: float = 0) -> AggregateReport | 
                .filter(Q(status=ReportStatus.QUEUED) | Q(status=ReportStatus.RUNNING, lease_expires_at__lt=now))
                .update(status=ReportStatus.RUNNING, attempt_token=token, started_at=now, attempts=F("attempts") + 1,
                        lease_expires_at=now + timedelta(seconds=settings.REPORTS_LEASE_SECONDS)))
-    report = AggregateReport.objects.select_related("product", "reference_profile").filter(pk=report_id).first()
+    report = AggregateReport.objects.select_related("product", "site", "reference_profile").filter(pk=report_id).first()
     if not claimed or report is None:
         return report  # finished, taken by a live worker, or unknown: nothing to do
     if report.attempts > MAX_ATTEMPTS:
         _finish(report, token, status=ReportStatus.FAILED,
                 error=f"The worker stopped {report.attempts - 1} times while computing this report.")
         return _reload(report_id)
-    params = ReportParams.of_report(report)
+    scope = report_scope(report)
     started = time.perf_counter()
     try:
-        with selectors.consistent_read():
-            fingerprint, parts = selectors.data_fingerprint(params)
+        with consistent_read():
+            fingerprint, parts = cohort_profile.data_fingerprint(scope, report.reference_profile)
             existing = selectors.find_snapshot(params_key=report.params_key, fingerprint=fingerprint)
             if existing is None:
                 if slow_seconds and report.attempts == 1:
                     time.sleep(slow_seconds)
-                results, details, timings = selectors.isr_profile(params)
+                results, details, timings = cohort_profile.isr_profile(scope, report.reference_profile)
     except Exception as exc:  # noqa: BLE001 - the failure is recorded on the report for the user
         logger.exception("Aggregate report %s failed", report_id)
         _finish(report, token, status=ReportStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
@@ -165,8 +181,8 @@ def report_run(*, report_id: int, slow_seconds: float = 0) -> AggregateReport | 
         with transaction.atomic():
             written = _finish(
                 report, token, status=ReportStatus.DONE, data_fingerprint=fingerprint, fingerprint_parts=parts,
-                reference_history_id=selectors.reference_history_id(report.reference_profile),
-                reference_figures=selectors.reference_figures(report.reference_profile), results=results,
+                reference_history_id=cohort_profile.reference_history_id(report.reference_profile),
+                reference_figures=cohort_profile.reference_figures(report.reference_profile), results=results,
                 details=details, alerts=report.alerts, code_version=code_version(), timings=timings)
     except IntegrityError as exc:
         # Another request with the same parameters stored the same data first...
@@ -201,7 +217,7 @@ def alerts_for(results: dict, details: dict) -> list[str]:
         return []
     low, high = results["reference_duration_days"]
     rmean, se = results["duration_days_rmean_km"], results["duration_days_rmean_se"]
-    return [f"ISR duration (Kaplan–Meier restricted mean to {selectors.RMEAN_TAU_DAYS} days) {rmean:.1f} days, "
+    return [f"ISR duration (Kaplan–Meier restricted mean to {cohort_profile.RMEAN_TAU_DAYS} days) {rmean:.1f} days, "
             f"95% CI {rmean - 1.96 * se:.1f}–{rmean + 1.96 * se:.1f}, is longer than the reference range "
             f"{low}–{high} days."]
 

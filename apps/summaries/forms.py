@@ -7,7 +7,7 @@ from apps.core.forms import as_of_not_in_future
 from apps.core.models import today
 from apps.products.models import Product, ReferenceProfile
 
-from .selectors import Scope
+from apps.cohort.scope import Scope
 
 
 class SummaryFilterForm(forms.Form):

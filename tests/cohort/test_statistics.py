@@ -151,3 +151,17 @@ def test_range_verdict_uses_the_interval_of_the_restricted_mean():
     assert range_verdict(30.0, 2.0, 14, 28) == "consistent"  # 26.08 ≤ 28
     assert range_verdict(9.0, 2.0, 14, 28) == "shorter"      # 12.92 < 14
     assert range_verdict(None, 2.0, 14, 28) is None
+
+
+def test_a_figure_that_is_not_a_finite_number_becomes_null_with_a_reason():
+    from apps.cohort.profile import finite, undefined_reasons
+
+    results = {"isr_incidence": float("nan"), "exposed_patients": 0, "eair_per_100py": None,
+               "exposure_patient_years": 0, "isr_incidence_ci95": [0.1, float("inf")]}
+    reasons = undefined_reasons(results)
+    assert results["isr_incidence"] is None and results["isr_incidence_ci95"] is None
+    assert reasons == {"isr_incidence": "not a finite number", "isr_incidence_ci95": "not a finite number",
+                       "eair_per_100py": "no time at risk"}
+    undefined = {}
+    assert finite({"km": [[1, float("nan")]]}, undefined, "details") == {"km": [[1, None]]}
+    assert undefined == {"details.km[0][1]": "not a finite number"}

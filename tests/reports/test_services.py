@@ -7,7 +7,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.reports import selectors, services
+from apps.cohort import profile as cohort_profile
+from apps.reports import services
 from apps.reports.models import AggregateReport, ReportStatus
 from tests.factories import ExposurePeriodFactory, anakinra, PatientFactory, ReactionFactory, UserFactory
 from tests.reports.cohort import AS_OF, build_cohort
@@ -85,9 +86,9 @@ def test_a_report_needs_a_reference_profile(product):
 
 def test_a_computation_error_is_recorded_on_the_report(product, monkeypatch):
     # Fault injection: the query layer raises as a broken database would.
-    def broken(params):
+    def broken(scope, reference_profile):
         raise RuntimeError("database went away")
-    monkeypatch.setattr(selectors, "isr_profile", broken)
+    monkeypatch.setattr(cohort_profile, "isr_profile", broken)
     report = services.report_run(report_id=request(product).pk)
     assert report.status == ReportStatus.FAILED and report.error == "RuntimeError: database went away"
 

@@ -135,3 +135,37 @@ def test_an_edit_through_the_services_shows_at_once(client, analyst, reviewer, c
     assert client.get(url, {"as_of": AS_OF}).context["summary"].rows[0]["reactions"].k == 4
     reaction_void(reaction=InjectionSiteReaction.objects.get(reaction_ref="R1"), actor=reviewer, reason="duplicate")
     assert client.get(url, {"as_of": AS_OF}).context["summary"].rows[0]["reactions"].k == 3
+
+
+def test_the_json_download_of_a_table_holds_the_page_figures(client, analyst, cohort):
+    response = page(client, analyst, "incidence-by-site", format="json")
+    assert response["Content-Type"] == "application/json"
+    assert "incidence-by-site-anakinra-all-sites-2025-06-30.json" in response["Content-Disposition"]
+    body = response.json()
+    assert body["scope"] == {"product": "anakinra", "site": None, "as_of": "2025-06-30",
+                             "reference_profile_id": body["scope"]["reference_profile_id"]}
+    (table,) = body["tables"]
+    total = table["rows"][-1]
+    assert total["label"] == "All" and total["exposed"] == 5 and total["with_isr"] == 4
+    assert total["incidence"]["count"] == 4 and total["incidence"]["denominator"] == 5
+    assert total["incidence"]["ci95"] == pytest.approx([0.2835821, 0.9949492])  # R: binom.test(4, 5)
+
+
+def test_every_table_downloads_as_json_and_csv_from_the_index(client, analyst, cohort):
+    tables = page(client, analyst, format="json").json()["tables"]
+    assert [table["slug"] for table in tables] == SLUGS
+    header, *lines = csv_rows(page(client, analyst, format="csv"))
+    assert header == ["table", "row", "column", "count", "denominator", "percent", "ci95_low_percent",
+                      "ci95_high_percent", "text"]
+    assert {line[0] for line in lines} == set(SLUGS)
+    severe = next(line for line in lines if line[:3] == ["severity", "Severe", "Reactions (95% CI)"])
+    assert severe[3:6] == ["1", "6", "16.667"]
+    json_severe = next(row for row in next(t for t in tables if t["slug"] == "severity")["rows"]
+                       if row["label"] == "Severe")["reactions"]
+    assert float(severe[6]) == pytest.approx(100 * json_severe["ci95"][0], abs=1e-3)
+
+
+def test_a_site_reporter_downloads_only_their_site(client, other_reporter, cohort):
+    tables = page(client, other_reporter, format="json").json()["tables"]
+    by_site = next(table for table in tables if table["slug"] == "incidence-by-site")
+    assert [row["label"] for row in by_site["rows"]] == ["site-02", "All"]

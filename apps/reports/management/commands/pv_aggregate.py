@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from apps.accounts.models import Site
 from apps.products.models import Product, ReferenceProfile
+from apps.cohort.profile import RESULT_KEYS, isr_profile
 from apps.reports import selectors, services
 from apps.reports.models import ReportStatus
 
@@ -78,9 +79,9 @@ class Command(BaseCommand):
         if report.status == ReportStatus.FAILED:
             raise CommandError(f"Report #{report.pk} failed: {report.error}")
         if report.status == ReportStatus.DONE:
-            results = {key: report.results[key] for key in selectors.RESULT_KEYS}  # jsonb does not keep key order
+            results = {key: report.results[key] for key in RESULT_KEYS}  # jsonb does not keep key order
         else:  # another worker is computing the same request right now: compute without storing
-            results, _, _ = selectors.isr_profile(selectors.ReportParams.of_report(report))
+            results, _, _ = isr_profile(services.report_scope(report), report.reference_profile)
         self._print({**results, **selectors.monitoring_of(report)}, options["json"])
 
     def _print(self, data, as_json):

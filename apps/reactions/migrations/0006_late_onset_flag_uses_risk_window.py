@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reactions', '0004_report_covering_index'),
+        ('reactions', '0005_reaction_date_constraint'),
     ]
 
     operations = [
