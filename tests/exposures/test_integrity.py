@@ -175,5 +175,6 @@ def test_an_empty_cohort_stores_nulls_with_reasons(product):
     report = AggregateReport.objects.get()
     assert report.results["isr_incidence"] is None and report.results["eair_per_100py"] is None
     assert report.details["undefined"]["isr_incidence"] == "no exposed patients"
-    assert report.details["undefined"]["eair_per_100py"] == "no exposure time"
+    assert report.details["undefined"]["eair_per_100py"] == "no time at risk"
+    assert report.details["undefined"]["eaer_per_100py"] == "no exposure time"
     assert report.details["undefined"]["mild_moderate_share"] == "no patients with an ISR"
