@@ -174,3 +174,27 @@ def test_scheduled_runs_refuse_filters(product):
     with pytest.raises(CommandError, match="--scheduled: a scheduled report covers all sites"):
         call_command("pv_aggregate", "--product", "anakinra", "--as-of", "2025-06-30", "--scheduled",
                      "--dose", "100", stdout=StringIO())
+
+
+def test_the_downloads_carry_every_key_the_looks_and_the_profiles(client, site, product, plan):
+    import csv
+    import io
+
+    from apps.cohort.profile import RESULT_KEYS
+
+    growing_cohort(site)
+    for as_of in LOOK_DATES[:2]:
+        scheduled_json(as_of)
+    report = product.aggregate_reports.get(as_of=LOOK_DATES[1], scheduled=True)
+    client.force_login(UserFactory(username="ana", roles=["analyst"]))
+    exported = json.loads(client.get(reverse("reports:download_json", args=[report.pk])).content)
+    assert list(exported["results"]) == list(RESULT_KEYS)
+    assert [look["n"] for look in exported["monitoring_looks"]["horizon_incidence"]] == [10, 20]
+    assert exported["monitoring_signal"]["horizon_incidence"] == "none"
+    assert [c["label"] for c in exported["profile_comparisons"]][0] == "Kineret RA overview"  # the primary first
+    rows = list(csv.reader(io.StringIO(client.get(reverse("reports:download_csv", args=[report.pk])).content.decode())))
+    keys = {(section, key) for section, key, *_ in rows}
+    assert {("result", key) for key in RESULT_KEYS} <= keys
+    assert ("monitoring_look", "horizon_incidence.2025-07-31.critical_value") in keys
+    assert ("monitoring_signal", "horizon_mild_moderate_share") in keys
+    assert any(section == "profile:Fleischmann 2006 extended treatment" for section, *_ in rows)
