@@ -3,16 +3,13 @@
 The tracker ships no MedDRA dictionary (it is licensed); a licensed user loads theirs with
 `manage.py import_meddra --version 27.1 DIR`. Without one, codes are only checked for form.
 """
-import re
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from .models import MeddraTerm
+from .models import LLT_CODE_RE, VERSION_RE, IsrTerm, MeddraTerm
 
-LLT_CODE_RE = re.compile(r"^\d{8}$")
-VERSION_RE = re.compile(r"^\d{1,2}\.\d$")
 LLT_FILE = "llt.asc"
 PT_FILE = "pt.asc"
 # llt.asc: llt_code$llt_name$pt_code$whoart$harts$costart$icd9$icd9cm$icd10$llt_currency$jart$
@@ -21,36 +18,8 @@ BATCH_SIZE = 2000
 MAX_REPORTED_ERRORS = 20
 
 
-def meddra_code_problem(code, version) -> str | None:
-    """Why `code` is not a usable MedDRA LLT code in `version`, or None when it is.
-
-    Checks the form always, and the loaded dictionary of that version when one is loaded
-    (two indexed queries at most, so the CSV importer can call it per row).
-    """
-    code = (code or "").strip()
-    version = (version or "").strip()
-    if not code:
-        return "The MedDRA LLT code is missing."
-    if not LLT_CODE_RE.match(code):
-        return f"The MedDRA LLT code {code!r} is not 8 digits."
-    if not version:
-        return f"The MedDRA version of code {code} is missing."
-    if not VERSION_RE.match(version):
-        return f"The MedDRA version {version!r} is not of the form 27.1."
-    current = MeddraTerm.objects.filter(version=version, llt_code=code).values_list("current", flat=True).first()
-    if current is None:
-        if not MeddraTerm.objects.filter(version=version).exists():
-            return None  # no dictionary of that version loaded: the code cannot be checked further
-        return f"The MedDRA LLT code {code} is not in MedDRA {version}."
-    if not current:
-        return f"The MedDRA LLT code {code} is non-current in MedDRA {version}; choose a current term."
-    return None
-
-
 def meddra_term_name(code, version) -> str:
     """The LLT name when the dictionary of that version (or the ISR term list) knows the code."""
-    from .models import IsrTerm
-
     name = MeddraTerm.objects.filter(version=version, llt_code=code).values_list("llt_name", flat=True).first()
     if name is None:
         name = IsrTerm.objects.filter(meddra_version=version, llt_code=code).values_list("llt_name", flat=True).first()

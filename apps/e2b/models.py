@@ -1,4 +1,6 @@
 """E2B(R3) sender settings, MedDRA coding support and the log of exports."""
+import re
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -92,6 +94,10 @@ class SenderOrganisation(models.Model):
         return f"{self.country}-{self.sender_identifier}-{reaction_ref}"
 
 
+LLT_CODE_RE = re.compile(r"^\d{8}$")
+VERSION_RE = re.compile(r"^\d{1,2}\.\d$")
+
+
 class MeddraTerm(models.Model):
     """One lowest level term of a MedDRA version, loaded from a licensed user's llt.asc."""
 
@@ -134,8 +140,6 @@ class IsrTerm(models.Model):
         return f"{self.llt_code} {self.llt_name} (MedDRA {self.meddra_version})"
 
     def clean(self):
-        from .meddra import meddra_code_problem
-
         if self.llt_code and self.meddra_version:
             problem = meddra_code_problem(self.llt_code, self.meddra_version)
             if problem:
@@ -174,3 +178,29 @@ class E2bExport(models.Model):
     @property
     def is_follow_up(self):
         return self.version_number > 1
+
+
+def meddra_code_problem(code, version) -> str | None:
+    """Why `code` is not a usable MedDRA LLT code in `version`, or None when it is.
+
+    Checks the form always, and the loaded dictionary of that version when one is loaded
+    (two indexed queries at most, so the CSV importer can call it per row).
+    """
+    code = (code or "").strip()
+    version = (version or "").strip()
+    if not code:
+        return "The MedDRA LLT code is missing."
+    if not LLT_CODE_RE.match(code):
+        return f"The MedDRA LLT code {code!r} is not 8 digits."
+    if not version:
+        return f"The MedDRA version of code {code} is missing."
+    if not VERSION_RE.match(version):
+        return f"The MedDRA version {version!r} is not of the form 27.1."
+    current = MeddraTerm.objects.filter(version=version, llt_code=code).values_list("current", flat=True).first()
+    if current is None:
+        if not MeddraTerm.objects.filter(version=version).exists():
+            return None  # no dictionary of that version loaded: the code cannot be checked further
+        return f"The MedDRA LLT code {code} is not in MedDRA {version}."
+    if not current:
+        return f"The MedDRA LLT code {code} is non-current in MedDRA {version}; choose a current term."
+    return None

@@ -18,7 +18,8 @@ from apps.reactions.choices import Status
 from apps.reactions.models import InjectionSiteReaction
 
 from . import xml
-from .meddra import meddra_code_problem, meddra_term_name
+from .meddra import meddra_term_name
+from .models import meddra_code_problem
 from .models import E2bExport, SenderOrganisation
 from .selectors import exported_exposures
 

@@ -23,7 +23,7 @@ from apps.accounts.models import Site
 from apps.accounts.roles import can_enter_data
 from apps.core.fields import MultiChoiceField
 from apps.core.maintenance import after_bulk_write, tables_of
-from apps.e2b.meddra import meddra_code_problem
+from apps.e2b.models import meddra_code_problem
 from apps.e2b.models import SenderOrganisation
 from apps.exposures.models import ExposurePeriod
 from apps.patients.models import Patient, Sex

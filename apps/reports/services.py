@@ -17,6 +17,7 @@ import tomllib
 import uuid
 from datetime import timedelta
 
+from celery import current_app
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -35,6 +36,7 @@ from apps.cohort.sql import consistent_read
 from . import selectors
 from .models import AggregateReport, ReportStatus
 
+RUN_TASK = "reports.run_aggregate_report"
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
@@ -56,10 +58,9 @@ def code_version() -> str:
 
 def _enqueue(report_id: int, **task_kwargs) -> bool:
     """Send the task; a broker failure is logged, not raised: the request stays queued for the sweeper."""
-    from .tasks import run_aggregate_report
-
     try:
-        run_aggregate_report.apply_async(args=[report_id], kwargs=task_kwargs or None, retry=False)
+        # By name: the task module wraps these services, so the services do not import it back.
+        current_app.signature(RUN_TASK, args=[report_id], kwargs=task_kwargs or None).apply_async(retry=False)
     except Exception:  # noqa: BLE001 - any broker error must leave the request for the sweeper
         logger.exception("Could not queue aggregate report %s; the sweeper will retry.", report_id)
         return False

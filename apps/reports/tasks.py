@@ -4,7 +4,7 @@ from celery import shared_task
 from . import services
 
 
-@shared_task(name="reports.run_aggregate_report", acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+@shared_task(name=services.RUN_TASK, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def run_aggregate_report(report_id, slow_seconds=0):
     """Compute one recorded request; a redelivered or duplicated message finds it claimed or done."""
     report = services.report_run(report_id=report_id, slow_seconds=slow_seconds)

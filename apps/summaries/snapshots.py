@@ -14,6 +14,7 @@ cache); a refresh computes only the scopes whose stamp or date changed.
 import logging
 import time
 
+from celery import current_app
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
@@ -29,6 +30,7 @@ from .selectors import all_summaries
 
 logger = logging.getLogger(__name__)
 
+REFRESH_TASK = "summaries.refresh_figures"
 QUEUED_KEY = "figures:refresh-queued"
 RUNNING_KEY = "figures:refresh-running"
 QUEUE_DEBOUNCE_SECONDS = 30
@@ -104,10 +106,9 @@ def request_refresh():
         return
 
     def send():
-        from .tasks import refresh_figures_task
-
         try:
-            refresh_figures_task.apply_async(retry=False)
+            # By name: the task module wraps this one, which does not import it back.
+            current_app.signature(REFRESH_TASK).apply_async(retry=False)
         except Exception:  # noqa: BLE001 - a broker outage only delays the figures: the beat refreshes them
             logger.exception("Could not queue the refresh of the stored figures; the beat will do it.")
             cache.delete(QUEUED_KEY)

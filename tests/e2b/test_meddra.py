@@ -3,7 +3,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
-from apps.e2b.meddra import meddra_code_problem
+from apps.e2b.models import meddra_code_problem
 from apps.e2b.models import IsrTerm, MeddraTerm
 
 pytestmark = pytest.mark.django_db
