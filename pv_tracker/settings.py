@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 import xstatic.pkg.bootstrap
 from django.core.exceptions import ImproperlyConfigured
@@ -207,6 +208,15 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Upkeep on the beat (the database scheduler copies these into its table): stored figures refreshed
+# when the data changed (a no-op otherwise; also after midnight, when "today" moves) and fresh planner
+# statistics every night.
+CELERY_BEAT_SCHEDULE = {
+    "refresh-stored-figures": {"task": "summaries.refresh_figures",
+                               "schedule": env_int("PV_FIGURES_REFRESH_SECONDS", 300)},
+    "refresh-planner-statistics": {"task": "core.refresh_planner_statistics",
+                                   "schedule": crontab(hour=3, minute=15)},
+}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 

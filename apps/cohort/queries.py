@@ -293,33 +293,46 @@ def _first_period(scope: Scope):
     return rules.counted_periods(scope).filter(patient_id=OuterRef("pk")).order_by("start_date", "pk")
 
 
-def incidence_groups(scope: Scope, by: str | None = None) -> list[Incidence]:
-    """Exposed patients and patients with ISR, grouped `by` "site" (code), "first_month" (month of the first
-    counted period) or "first_dose" (its dose), or all together (None: one row keyed None)."""
+INCIDENCE_GROUPINGS = ("site", "first_month", "first_dose")
+
+
+def _grouped_patients(scope: Scope, by: str):
+    """Exposed patients with a `key` for the grouping and a `has_isr` flag."""
     patients = rules.exposed_patients(scope).annotate(has_isr=_with_isr(scope))
     if by == "site":
-        patients = patients.annotate(key=F("site__code"))
-    elif by == "first_month":
+        return patients.annotate(key=F("site__code"))
+    if by == "first_month":
         first_start = Subquery(_first_period(scope).values("start_date")[:1], output_field=DateField())
-        patients = patients.annotate(key=TruncMonth(first_start, output_field=DateField()))
-    elif by == "first_dose":
-        patients = patients.annotate(key=Subquery(_first_period(scope).values("dose_mg_per_day")[:1]))
-    elif by is None:
-        counts = patients.aggregate(exposed=Count("pk"), with_isr=Count("pk", filter=Q(has_isr=True)))
-        return [Incidence(None, counts["exposed"], counts["with_isr"])]
-    else:
-        raise ValueError(f"Unknown grouping {by!r}")
-    rows = (patients.values("key").annotate(exposed=Count("pk"), with_isr=Count("pk", filter=Q(has_isr=True)))
-            .order_by("key"))
-    return [Incidence(_plain(row["key"]), row["exposed"], row["with_isr"]) for row in rows]
+        return patients.annotate(key=TruncMonth(first_start, output_field=DateField()))
+    if by == "first_dose":
+        return patients.annotate(key=Subquery(_first_period(scope).values("dose_mg_per_day")[:1]))
+    raise ValueError(f"Unknown grouping {by!r}")
 
 
-def _plain(value):
-    return Decimal(value) if isinstance(value, float) else value
+_KEY_FROM_TEXT = {"site": str, "first_month": lambda text: date.fromisoformat(text[:10]), "first_dose": Decimal}
+
+
+def incidence_groups(scope: Scope, groupings=INCIDENCE_GROUPINGS) -> dict[str, list[Incidence]]:
+    """Exposed patients and patients with ISR grouped by "site" (code), "first_month" (month of the first counted
+    period) and "first_dose" (its dose): {grouping: [Incidence(key, …)] sorted by key}, in one statement."""
+    parts, params = [], []
+    for by in groupings:
+        grouped = (_grouped_patients(scope, by).values("key")
+                   .annotate(exposed=Count("pk"), with_isr=Count("pk", filter=Q(has_isr=True))).order_by())
+        sql, sql_params = grouped.query.sql_with_params()
+        parts.append(f"SELECT '{by}', CAST(g.key AS TEXT), g.exposed, g.with_isr FROM ({sql}) g")
+        params.extend(sql_params)
+    groups = {by: [] for by in groupings}
+    for by, key, exposed, with_isr in fetch(" UNION ALL ".join(parts), params):
+        groups[by].append(Incidence(None if key is None else _KEY_FROM_TEXT[by](key), int(exposed), int(with_isr)))
+    return {by: sorted(rows, key=lambda row: (row.key is None, row.key or 0)) for by, rows in groups.items()}
 
 
 def incidence(scope: Scope) -> Incidence:
-    return incidence_groups(scope)[0]
+    """All exposed patients and those with at least one counted ISR (key None)."""
+    counts = rules.exposed_patients(scope).annotate(has_isr=_with_isr(scope)).aggregate(
+        exposed=Count("pk"), with_isr=Count("pk", filter=Q(has_isr=True)))
+    return Incidence(None, counts["exposed"], counts["with_isr"])
 
 
 def reaction_counts(scope: Scope) -> ReactionCounts:
@@ -352,21 +365,17 @@ def reaction_counts(scope: Scope) -> ReactionCounts:
         patients_moderate_or_severe=counts["patients_moderate_or_severe"], patients_severe=counts["patients_severe"])
 
 
-def patient_severity(scope: Scope) -> PatientSeverity:
-    counts = rules.counted_reactions(scope).aggregate(
-        patients=Count("patient", distinct=True),
-        patients_severe=Count("patient", distinct=True, filter=Q(severity=Severity.SEVERE)))
-    return PatientSeverity(counts["patients"], counts["patients_severe"])
-
-
 def duration_histogram(scope: Scope) -> list[DurationGroup]:
     """Resolved durations, and ongoing ones censored at D: the Kaplan–Meier input."""
-    rows = (rules.counted_reactions(scope)
+    return sorted(DurationGroup(int(row["days"]), bool(row["resolved"]), row["n"]) for row in _durations(scope))
+
+
+def _durations(scope: Scope):
+    return (rules.counted_reactions(scope)
             .annotate(resolved=Case(When(resolved_by(scope.as_of), then=Value(1)), default=Value(0),
                                     output_field=IntegerField()),
                       days=observed_days(scope.as_of))
             .values("days", "resolved").annotate(n=Count("pk")).order_by())
-    return sorted(DurationGroup(int(row["days"]), bool(row["resolved"]), row["n"]) for row in rows)
 
 
 def exposure_counts(scope: Scope) -> ExposureCounts:
@@ -379,6 +388,39 @@ def exposure_counts(scope: Scope) -> ExposureCounts:
                          twelve=Count("patient", filter=Q(exposure_days__gte=TWELVE_MONTHS_DAYS)),
                          days=Sum("exposure_days")))
     return ExposureCounts(counts["n"], counts["six"], counts["twelve"], counts["days"] or 0)
+
+
+class KeyFigureCounts(NamedTuple):
+    incidence: Incidence
+    severity: PatientSeverity
+    durations: list
+
+
+def _one_row(queryset, **aggregates):
+    """The SQL of `queryset.aggregate(**aggregates)` as a one-row query (grouped by a constant)."""
+    return queryset.annotate(_all=Value(1)).values("_all").annotate(**aggregates).values(*aggregates).order_by() \
+        .query.sql_with_params()
+
+
+def key_figure_counts(scope: Scope) -> KeyFigureCounts:
+    """The dashboard's counts in one statement: incidence, patients by worst severity, durations (as of D)."""
+    incidence_sql = _one_row(rules.exposed_patients(scope).annotate(has_isr=_with_isr(scope)),
+                             exposed=Count("pk"), with_isr=Count("pk", filter=Q(has_isr=True)))
+    severity_sql = _one_row(rules.counted_reactions(scope), patients=Count("patient", distinct=True),
+                            severe=Count("patient", distinct=True, filter=Q(severity=Severity.SEVERE)))
+    durations_sql = _durations(scope).query.sql_with_params()
+    sql = (f"SELECT 'incidence', i.exposed, i.with_isr, 0 FROM ({incidence_sql[0]}) i "
+           f"UNION ALL SELECT 'severity', s.patients, s.severe, 0 FROM ({severity_sql[0]}) s "
+           f"UNION ALL SELECT 'duration', d.days, d.resolved, d.n FROM ({durations_sql[0]}) d")
+    incidence, severity, histogram = Incidence(None, 0, 0), PatientSeverity(0, 0), []
+    for kind, a, b, c in fetch(sql, (*incidence_sql[1], *severity_sql[1], *durations_sql[1])):
+        if kind == "incidence":
+            incidence = Incidence(None, int(a), int(b))
+        elif kind == "severity":
+            severity = PatientSeverity(int(a), int(b))
+        else:
+            histogram.append(DurationGroup(int(a), bool(b), int(c)))
+    return KeyFigureCounts(incidence, severity, sorted(histogram))
 
 
 def monthly_onsets(scope: Scope, since: date) -> list[MonthlyOnsets]:

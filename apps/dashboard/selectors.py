@@ -5,8 +5,9 @@ one (the snapshot the reviewers discuss); otherwise they are counted live by the
 (apps.cohort.queries, the same rules as the reports) and judged with the report's verdicts.
 """
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
+from django.db.models import Count, Window
 from django.urls import NoReverseMatch, reverse
 
 from apps.accounts.roles import scoped_site
@@ -17,6 +18,7 @@ from apps.cohort import queries, statistics
 from apps.cohort.profile import verdicts
 from apps.cohort.scope import Scope
 from apps.reports.models import AggregateReport, ReportStatus
+from apps.summaries import snapshots
 from apps.summaries.cache import cached
 
 AWAITING_REVIEW_SHOWN = 10
@@ -30,6 +32,8 @@ class KeyFigures:
     source: str  # "report" or "live"
     report: AggregateReport | None
     as_of: date
+    computed_at: datetime | None = None  # live figures read from the stored figures: when they were computed
+    stale: bool = False  # the data changed since: a refresh is queued
 
 
 def user_scope(user, product, as_of=None):
@@ -64,10 +68,9 @@ def _float(value):
 
 
 def live_results(scope, reference):
-    """The dashboard's subset of the report's results, computed now in three aggregate queries."""
-    incidence = queries.incidence(scope)
-    severity = queries.patient_severity(scope)
-    histogram = queries.duration_histogram(scope)
+    """The dashboard's subset of the report's results, computed now in one statement."""
+    counts = queries.key_figure_counts(scope)
+    incidence, severity, histogram = counts.incidence, counts.severity, counts.durations
     mild_k, mild_n = severity.patients_mild_moderate, severity.patients
     ref_incidence = _float(reference.isr_incidence) if reference else None
     ref_mild = _float(reference.mild_moderate_share) if reference else None
@@ -98,12 +101,36 @@ def _pair(interval):
     return None if interval is None else [interval[0], interval[1]]
 
 
-def key_figures(scope, reference, stamp=None) -> KeyFigures:
+def stored_dashboard(scope, reference):
+    """What the refresh task stores for the dashboard of a scope: live results and the onset counts."""
+    since = first_of_month(scope.as_of, CHART_MONTHS - 1)
+    return {"results": live_results(scope, reference),
+            "onsets": [[row.month.isoformat(), row.reactions, row.patients]
+                       for row in queries.monthly_onsets(scope, since)]}
+
+
+def stored_figures(scope, stamp):
+    """(payload, snapshot) of the stored dashboard figures, or (None, None); a stale one queues a refresh."""
+    snapshot = snapshots.stored_figures("dashboard", scope)
+    if snapshot is None:
+        snapshots.request_refresh()
+        return None, None
+    if snapshots.is_stale(snapshot, stamp):
+        snapshots.request_refresh()
+    return snapshot.payload, snapshot
+
+
+def key_figures(scope, reference, stamp=None, stored=(None, None)) -> KeyFigures:
     report = latest_report_for(scope)
     if report is not None and report.results:
         details = report.details or {}
         return KeyFigures(results=report.results, verdicts=details.get("verdicts") or verdicts(report.results),
                           source="report", report=report, as_of=report.as_of)
+    payload, snapshot = stored
+    if payload is not None:
+        results = payload["results"]
+        return KeyFigures(results=results, verdicts=verdicts(results), source="live", report=None, as_of=scope.as_of,
+                          computed_at=snapshot.computed_at, stale=snapshots.is_stale(snapshot, stamp))
     results = cached("dashboard-figures", scope, lambda: live_results(scope, reference),
                      reference.pk if reference else None, stamp=stamp)
     return KeyFigures(results=results, verdicts=verdicts(results), source="live", report=None, as_of=scope.as_of)
@@ -121,8 +148,9 @@ def awaiting_review(scope):
 def review_queue(scope, stamp=None):
     """(oldest submitted reactions, how many): a sort and count over many rows, so cached per data stamp."""
     def compute():
-        queue = awaiting_review(scope)
-        return list(queue[:AWAITING_REVIEW_SHOWN]), queue.count()
+        # One query: the first rows and, on each, the count of all (a window over the whole queue).
+        shown = list(awaiting_review(scope).annotate(queue_length=Window(Count("pk")))[:AWAITING_REVIEW_SHOWN])
+        return shown, shown[0].queue_length if shown else 0
 
     return cached("dashboard-queue", scope, compute, AWAITING_REVIEW_SHOWN, stamp=stamp)
 
@@ -132,11 +160,15 @@ def first_of_month(day, months_back=0):
     return date(month_index // 12, month_index % 12 + 1, 1)
 
 
-def monthly_onset_series(scope, months=CHART_MONTHS, stamp=None):
+def monthly_onset_series(scope, months=CHART_MONTHS, stamp=None, stored=None):
     """[(first day of month, reactions, patients)] for the last `months` months, empty months included."""
     since = first_of_month(scope.as_of, months - 1)
-    counts = {row.month: row for row in cached("dashboard-onsets", scope,
-                                               lambda: queries.monthly_onsets(scope, since), months, stamp=stamp)}
+    if stored is not None and months == CHART_MONTHS:
+        rows = [queries.MonthlyOnsets(date.fromisoformat(month), reactions, patients)
+                for month, reactions, patients in stored["onsets"]]
+    else:
+        rows = cached("dashboard-onsets", scope, lambda: queries.monthly_onsets(scope, since), months, stamp=stamp)
+    counts = {row.month: row for row in rows}
     series = []
     for back in range(months - 1, -1, -1):
         month = first_of_month(scope.as_of, back)

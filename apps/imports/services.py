@@ -22,6 +22,7 @@ from django.utils import timezone
 from apps.accounts.models import Site
 from apps.accounts.roles import can_enter_data
 from apps.core.fields import MultiChoiceField
+from apps.core.maintenance import after_bulk_write, tables_of
 from apps.e2b.models import meddra_code_problem
 from apps.e2b.models import SenderOrganisation
 from apps.exposures.models import ExposurePeriod
@@ -95,6 +96,9 @@ class ImportResult:
         return lines
 
 
+IMPORTED_MODELS = {"patients": Patient, "exposures": ExposurePeriod, "reactions": InjectionSiteReaction}
+
+
 def pv_csv_import(*, patients=None, exposures=None, reactions=None, dry_run=False, confirm_duplicates=False,
                   actor=None) -> ImportResult:
     """Import the given files (paths or open files) all or nothing; see ImportResult.errors for refusals.
@@ -120,6 +124,9 @@ def pv_csv_import(*, patients=None, exposures=None, reactions=None, dry_run=Fals
                     importers[source.spec.kind](run, source).execute()
                 if result.errors or dry_run:
                     transaction.set_rollback(True)
+                else:  # fresh planner statistics and stored figures once the rows are committed
+                    tables = tables_of(*(IMPORTED_MODELS[source.spec.kind] for source in sources))
+                    transaction.on_commit(lambda: after_bulk_write(tables, sender=pv_csv_import))
         except DatabaseError as exc:  # e.g. a concurrent insert of the same reference
             result.errors.append(Problem("database", None, "write", f"refused the import, nothing was written: {exc}"))
     finally:

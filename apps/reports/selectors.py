@@ -1,4 +1,6 @@
 """Reads of aggregate reports: listing and visibility. The figures come from apps.cohort.profile."""
+from django.db.models import OuterRef, Subquery
+
 from apps.products.models import Product
 
 from .models import AggregateReport, MonitoredMeasure, MonitoringPlan, ReportStatus
@@ -17,14 +19,13 @@ def find_snapshot(*, params_key, fingerprint):
 def latest_alerting_reports():
     """For each product, its latest scheduled snapshot when that one raised alerts: what the banner shows.
 
-    One small query per product (a handful), never per report."""
-    alerting = []
-    for product_id in Product.objects.values_list("id", flat=True):
-        latest = (AggregateReport.objects.filter(product_id=product_id, scheduled=True, status=ReportStatus.DONE)
-                  .select_related("product").order_by("-finished_at", "-id").first())
-        if latest is not None and latest.alerts:
-            alerting.append(latest)
-    return alerting
+    One query whatever the number of products and reports: the latest snapshot per product is a
+    correlated sub-query, then only those with alerts are kept."""
+    done = AggregateReport.objects.filter(scheduled=True, status=ReportStatus.DONE)
+    latest = done.filter(product_id=OuterRef("pk")).order_by("-finished_at", "-id").values("id")[:1]
+    latest_ids = Product.objects.annotate(latest_id=Subquery(latest)).filter(latest_id__isnull=False).values("latest_id")
+    reports = done.filter(pk__in=latest_ids).select_related("product").order_by("product__code")
+    return [report for report in reports if report.alerts]
 
 
 def reports_visible_to(user):

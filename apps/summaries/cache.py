@@ -22,7 +22,7 @@ from apps.products.models import ReferenceProfile
 from apps.reactions.models import InjectionSiteReaction
 
 from .proportions import Proportion
-from .selectors import all_summaries, summary
+from .selectors import all_summaries
 
 CACHE_SECONDS = 600
 STAMPED_MODELS = (Patient, ExposurePeriod, InjectionSiteReaction, ReferenceProfile)
@@ -63,11 +63,6 @@ def _with_intervals(summaries):
 
 
 def cached_summaries(scope, reference, stamp=None):
-    """Every table of the scope (their counts shared: five aggregate queries)."""
+    """Every table of the scope (their counts shared: three statements)."""
     return cached("tables", scope, lambda: _with_intervals(all_summaries(scope, reference)),
-                  reference.pk if reference else None, stamp=stamp)
-
-
-def cached_summary(slug, scope, reference, stamp=None):
-    return cached(f"table-{slug}", scope, lambda: _with_intervals([summary(slug, scope, reference)])[0],
                   reference.pk if reference else None, stamp=stamp)

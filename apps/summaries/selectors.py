@@ -3,7 +3,7 @@
 The counting rules live in apps.cohort.rules (the same as the aggregate reports, so both show the
 same figures); every count is a grouped query there. This module only turns the handful of counts
 into rows, proportions and confidence intervals. `CohortCounts` reads each count once per scope,
-so the index page (every table) costs five aggregate queries.
+so the index page (every table) costs three aggregate statements.
 """
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -82,11 +82,12 @@ class CohortCounts:
 
     def __init__(self, scope: Scope):
         self.scope = scope
-        self._incidence = {}
+
+    @cached_property
+    def _incidence(self):
+        return queries.incidence_groups(self.scope)
 
     def incidence(self, by):
-        if by not in self._incidence:
-            self._incidence[by] = queries.incidence_groups(self.scope, by)
         return self._incidence[by]
 
     @cached_property

@@ -13,8 +13,8 @@ from django.shortcuts import render
 
 from django_tables2.export import TableExport
 
-from . import selectors
-from .cache import cached_summaries, cached_summary
+from . import selectors, snapshots
+from .cache import cached_summaries, data_stamp
 from .forms import SummaryFilterForm
 from .tables import summary_table
 
@@ -40,13 +40,26 @@ def _json_download(scope, reference, summaries, name):
     return _download(json.dumps(body, indent=2), "application/json", _filename(scope, name, "json"))
 
 
+def _summaries(scope, reference):
+    """(tables, stored figures or None, stale?): the stored figures when the task keeps this scope, else from the
+    rows (cached per data stamp). Stored figures older than the data are shown with their time, and refreshed."""
+    stored = snapshots.stored_figures("summaries", scope)
+    if stored is None:
+        snapshots.request_refresh()
+        return cached_summaries(scope, reference), None, False
+    stale = snapshots.is_stale(stored, data_stamp())
+    if stale:
+        snapshots.request_refresh()
+    return [selectors.Summary.from_json(table) for table in stored.payload["tables"]], stored, stale
+
+
 @login_required
 def summary_index(request):
     form = SummaryFilterForm(request.GET or None, user=request.user)
     context = {"form": form, "summaries": [], "slugs": list(selectors.SUMMARIES)}
     if form.is_valid():
         scope, reference = form.scope(), form.reference()
-        summaries = cached_summaries(scope, reference)
+        summaries, stored, stale = _summaries(scope, reference)
         download = request.GET.get("format")
         if download == "json":
             return _json_download(scope, reference, summaries, "summaries")
@@ -57,7 +70,7 @@ def summary_index(request):
             for summary in summaries:
                 writer.writerows(summary.csv_rows())
             return response
-        context.update(scope=scope, reference=reference,
+        context.update(scope=scope, reference=reference, stored=stored, stale=stale,
                        summaries=[(summary, summary_table(summary)) for summary in summaries])
     return render(request, "summaries/index.html", context)
 
@@ -70,11 +83,13 @@ def summary_detail(request, slug):
     context = {"form": form, "slug": slug, "title": slug}
     if form.is_valid():
         scope, reference = form.scope(), form.reference()
-        summary = cached_summary(slug, scope, reference)
+        summaries, stored, stale = _summaries(scope, reference)
+        summary = next(summary for summary in summaries if summary.slug == slug)
         table = summary_table(summary)
         if request.GET.get("format") == "csv":
             return TableExport("csv", table).response(_filename(scope, summary.slug, "csv"))
         if request.GET.get("format") == "json":
             return _json_download(scope, reference, [summary], summary.slug)
-        context.update(scope=scope, reference=reference, summary=summary, table=table, title=summary.title)
+        context.update(scope=scope, reference=reference, summary=summary, table=table, title=summary.title,
+                       stored=stored, stale=stale)
     return render(request, "summaries/detail.html", context, status=200 if form.is_valid() else 400)
