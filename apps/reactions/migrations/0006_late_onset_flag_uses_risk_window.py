@@ -7,6 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('reactions', '0005_reaction_date_constraint'),
+        ('reactions', '0005_drop_unread_indexes'),
     ]
 
     operations = [
