@@ -6,7 +6,7 @@ reactions. Dates become integer day numbers in SQL (`DayNumber`), the one date a
 the project, so that it means the same on SQLite and PostgreSQL.
 """
 import time
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -21,7 +21,7 @@ from apps.reactions.choices import CtcaeGrade, Severity, Symptom
 from . import rules
 from .rules import SIX_MONTHS_DAYS, TWELVE_MONTHS_DAYS
 from .scope import Scope
-from .sql import DayNumber, day_number, fetch
+from .sql import EPOCH, DayNumber, day_number, fetch
 
 
 # --- named rows --------------------------------------------------------------------------------
@@ -394,6 +394,7 @@ class KeyFigureCounts(NamedTuple):
     incidence: Incidence
     severity: PatientSeverity
     durations: list
+    onsets: list
 
 
 def _one_row(queryset, **aggregates):
@@ -402,31 +403,41 @@ def _one_row(queryset, **aggregates):
         .query.sql_with_params()
 
 
-def key_figure_counts(scope: Scope) -> KeyFigureCounts:
-    """The dashboard's counts in one statement: incidence, patients by worst severity, durations (as of D)."""
+def key_figure_counts(scope: Scope, onsets_since: date) -> KeyFigureCounts:
+    """The dashboard's counts in one statement: incidence, patients by worst severity, durations (as of D) and
+    monthly onsets from `onsets_since`."""
     incidence_sql = _one_row(rules.exposed_patients(scope).annotate(has_isr=_with_isr(scope)),
                              exposed=Count("pk"), with_isr=Count("pk", filter=Q(has_isr=True)))
     severity_sql = _one_row(rules.counted_reactions(scope), patients=Count("patient", distinct=True),
                             severe=Count("patient", distinct=True, filter=Q(severity=Severity.SEVERE)))
     durations_sql = _durations(scope).query.sql_with_params()
+    onsets_sql = _monthly_onsets(scope, onsets_since).annotate(day=DayNumber("month")) \
+        .values("day", "reactions", "patients").query.sql_with_params()
     sql = (f"SELECT 'incidence', i.exposed, i.with_isr, 0 FROM ({incidence_sql[0]}) i "
            f"UNION ALL SELECT 'severity', s.patients, s.severe, 0 FROM ({severity_sql[0]}) s "
-           f"UNION ALL SELECT 'duration', d.days, d.resolved, d.n FROM ({durations_sql[0]}) d")
-    incidence, severity, histogram = Incidence(None, 0, 0), PatientSeverity(0, 0), []
-    for kind, a, b, c in fetch(sql, (*incidence_sql[1], *severity_sql[1], *durations_sql[1])):
+           f"UNION ALL SELECT 'duration', d.days, d.resolved, d.n FROM ({durations_sql[0]}) d "
+           f"UNION ALL SELECT 'onset', m.day, m.reactions, m.patients FROM ({onsets_sql[0]}) m")
+    incidence, severity, histogram, onsets = Incidence(None, 0, 0), PatientSeverity(0, 0), [], []
+    params = (*incidence_sql[1], *severity_sql[1], *durations_sql[1], *onsets_sql[1])
+    for kind, a, b, c in fetch(sql, params):
         if kind == "incidence":
             incidence = Incidence(None, int(a), int(b))
         elif kind == "severity":
             severity = PatientSeverity(int(a), int(b))
-        else:
+        elif kind == "duration":
             histogram.append(DurationGroup(int(a), bool(b), int(c)))
-    return KeyFigureCounts(incidence, severity, sorted(histogram))
+        else:
+            onsets.append(MonthlyOnsets(EPOCH + timedelta(days=int(a)), int(b), int(c)))
+    return KeyFigureCounts(incidence, severity, sorted(histogram), sorted(onsets))
 
 
 def monthly_onsets(scope: Scope, since: date) -> list[MonthlyOnsets]:
     """Counted reactions and patients per calendar month of onset, from `since` to D."""
-    rows = (rules.counted_reactions(scope).filter(onset_date__gte=since)
+    return [MonthlyOnsets(row["month"], row["reactions"], row["patients"])
+            for row in _monthly_onsets(scope, since).order_by("month")]
+
+
+def _monthly_onsets(scope: Scope, since: date):
+    return (rules.counted_reactions(scope).filter(onset_date__gte=since)
             .annotate(month=TruncMonth("onset_date", output_field=DateField()))
-            .values("month").annotate(reactions=Count("pk"), patients=Count("patient", distinct=True))
-            .order_by("month"))
-    return [MonthlyOnsets(row["month"], row["reactions"], row["patients"]) for row in rows]
+            .values("month").annotate(reactions=Count("pk"), patients=Count("patient", distinct=True)).order_by())

@@ -24,8 +24,8 @@ class DayNumber(Func):
     output_field = IntegerField()
 
     def as_sql(self, compiler, connection, **extra_context):
-        # PostgreSQL: date - date is an integer number of days.
-        return super().as_sql(compiler, connection, template="(%(expressions)s - DATE '1970-01-01')",
+        # PostgreSQL: date - date is an integer number of days (the cast makes a truncated timestamp a date).
+        return super().as_sql(compiler, connection, template="(CAST(%(expressions)s AS date) - DATE '1970-01-01')",
                               **extra_context)
 
     def as_sqlite(self, compiler, connection, **extra_context):

@@ -8,6 +8,6 @@ class DashboardConfig(AppConfig):
     def ready(self):
         from apps.summaries.snapshots import register_figures
 
-        from .selectors import stored_dashboard
+        from .selectors import dashboard_figures
 
-        register_figures("dashboard", stored_dashboard)
+        register_figures("dashboard", dashboard_figures)

@@ -7,7 +7,6 @@ one (the snapshot the reviewers discuss); otherwise they are counted live by the
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import Count, Window
 from django.urls import NoReverseMatch, reverse
 
 from apps.accounts.roles import scoped_site
@@ -67,9 +66,8 @@ def _float(value):
     return None if value is None else float(value)
 
 
-def live_results(scope, reference):
-    """The dashboard's subset of the report's results, computed now in one statement."""
-    counts = queries.key_figure_counts(scope)
+def live_results(counts: queries.KeyFigureCounts, reference):
+    """The dashboard's subset of the report's results, from the cohort's key figure counts."""
     incidence, severity, histogram = counts.incidence, counts.severity, counts.durations
     mild_k, mild_n = severity.patients_mild_moderate, severity.patients
     ref_incidence = _float(reference.isr_incidence) if reference else None
@@ -101,39 +99,37 @@ def _pair(interval):
     return None if interval is None else [interval[0], interval[1]]
 
 
-def stored_dashboard(scope, reference):
-    """What the refresh task stores for the dashboard of a scope: live results and the onset counts."""
+def dashboard_figures(scope, reference):
+    """The dashboard's figures counted from the rows in one statement: its key results and the monthly onsets.
+    The refresh task stores exactly this (kind "dashboard"); without stored figures it is cached per stamp."""
     since = first_of_month(scope.as_of, CHART_MONTHS - 1)
-    return {"results": live_results(scope, reference),
-            "onsets": [[row.month.isoformat(), row.reactions, row.patients]
-                       for row in queries.monthly_onsets(scope, since)]}
+    counts = queries.key_figure_counts(scope, onsets_since=since)
+    return {"results": live_results(counts, reference),
+            "onsets": [[row.month.isoformat(), row.reactions, row.patients] for row in counts.onsets]}
 
 
-def stored_figures(scope, stamp):
-    """(payload, snapshot) of the stored dashboard figures, or (None, None); a stale one queues a refresh."""
+def figures_payload(scope, reference, stamp):
+    """(figures, stored snapshot or None): the stored figures when there are (a stale one queues a refresh),
+    else counted from the rows (cached per data stamp, computed once across workers)."""
     snapshot = snapshots.stored_figures("dashboard", scope)
-    if snapshot is None:
+    if snapshot is None or snapshots.is_stale(snapshot, stamp):
         snapshots.request_refresh()
-        return None, None
-    if snapshots.is_stale(snapshot, stamp):
-        snapshots.request_refresh()
-    return snapshot.payload, snapshot
+    if snapshot is not None:
+        return snapshot.payload, snapshot
+    return cached("dashboard", scope, lambda: dashboard_figures(scope, reference),
+                  reference.pk if reference else None, stamp=stamp), None
 
 
-def key_figures(scope, reference, stamp=None, stored=(None, None)) -> KeyFigures:
+def key_figures(scope, payload, snapshot=None, stamp=None) -> KeyFigures:
     report = latest_report_for(scope)
     if report is not None and report.results:
         details = report.details or {}
         return KeyFigures(results=report.results, verdicts=details.get("verdicts") or verdicts(report.results),
                           source="report", report=report, as_of=report.as_of)
-    payload, snapshot = stored
-    if payload is not None:
-        results = payload["results"]
-        return KeyFigures(results=results, verdicts=verdicts(results), source="live", report=None, as_of=scope.as_of,
-                          computed_at=snapshot.computed_at, stale=snapshots.is_stale(snapshot, stamp))
-    results = cached("dashboard-figures", scope, lambda: live_results(scope, reference),
-                     reference.pk if reference else None, stamp=stamp)
-    return KeyFigures(results=results, verdicts=verdicts(results), source="live", report=None, as_of=scope.as_of)
+    results = payload["results"]
+    return KeyFigures(results=results, verdicts=verdicts(results), source="live", report=None, as_of=scope.as_of,
+                      computed_at=snapshot and snapshot.computed_at,
+                      stale=snapshot is not None and snapshots.is_stale(snapshot, stamp))
 
 
 def awaiting_review(scope):
@@ -148,9 +144,8 @@ def awaiting_review(scope):
 def review_queue(scope, stamp=None):
     """(oldest submitted reactions, how many): a sort and count over many rows, so cached per data stamp."""
     def compute():
-        # One query: the first rows and, on each, the count of all (a window over the whole queue).
-        shown = list(awaiting_review(scope).annotate(queue_length=Window(Count("pk")))[:AWAITING_REVIEW_SHOWN])
-        return shown, shown[0].queue_length if shown else 0
+        queue = awaiting_review(scope)
+        return list(queue[:AWAITING_REVIEW_SHOWN]), queue.count()
 
     return cached("dashboard-queue", scope, compute, AWAITING_REVIEW_SHOWN, stamp=stamp)
 
@@ -160,18 +155,8 @@ def first_of_month(day, months_back=0):
     return date(month_index // 12, month_index % 12 + 1, 1)
 
 
-def monthly_onset_series(scope, months=CHART_MONTHS, stamp=None, stored=None):
-    """[(first day of month, reactions, patients)] for the last `months` months, empty months included."""
-    since = first_of_month(scope.as_of, months - 1)
-    if stored is not None and months == CHART_MONTHS:
-        rows = [queries.MonthlyOnsets(date.fromisoformat(month), reactions, patients)
-                for month, reactions, patients in stored["onsets"]]
-    else:
-        rows = cached("dashboard-onsets", scope, lambda: queries.monthly_onsets(scope, since), months, stamp=stamp)
-    counts = {row.month: row for row in rows}
-    series = []
-    for back in range(months - 1, -1, -1):
-        month = first_of_month(scope.as_of, back)
-        row = counts.get(month)
-        series.append((month, row.reactions if row else 0, row.patients if row else 0))
-    return series
+def monthly_onset_series(scope, payload):
+    """[(first day of month, reactions, patients)] for the last CHART_MONTHS months, empty months included."""
+    counts = {date.fromisoformat(month): (reactions, patients) for month, reactions, patients in payload["onsets"]}
+    return [(month, *counts.get(month, (0, 0)))
+            for month in (first_of_month(scope.as_of, back) for back in range(CHART_MONTHS - 1, -1, -1))]

@@ -50,8 +50,8 @@ def home(request):
     if product is not None:
         scope = selectors.user_scope(request.user, product)
         stamp = data_stamp()
-        stored = selectors.stored_figures(scope, stamp)
-        figures = selectors.key_figures(scope, reference, stamp, stored)
+        payload, snapshot = selectors.figures_payload(scope, reference, stamp)
+        figures = selectors.key_figures(scope, payload, snapshot, stamp)
         awaiting, awaiting_count = selectors.review_queue(scope, stamp=stamp)
         scheduled = selectors.latest_scheduled_report(product) if can_run_reports(request.user) else None
         context.update(
@@ -59,6 +59,6 @@ def home(request):
             figures_report_url=selectors.report_url(figures.report),
             awaiting=awaiting, awaiting_count=awaiting_count,
             scheduled_report=scheduled, scheduled_report_url=selectors.report_url(scheduled),
-            onsets=charts.monthly_bars(selectors.monthly_onset_series(scope, stamp=stamp, stored=stored[0])),
+            onsets=charts.monthly_bars(selectors.monthly_onset_series(scope, payload)),
         )
     return render(request, "dashboard/home.html", context)

@@ -86,9 +86,9 @@ class ExposurePeriod(VoidableModel):
         siblings = list(getattr(self, "known_siblings", None) or self.siblings())
         checks = []
         if original["product_id"] != self.product_id:
-            old_product_periods = [p for p in ExposurePeriod.objects.filter(
+            old_product_periods = list(ExposurePeriod.objects.filter(
                 patient_id=self.patient_id, product_id=original["product_id"], voided_at__isnull=True)
-                .exclude(pk=self.pk)]
+                .exclude(pk=self.pk))
             checks.append((original["product_id"], old_product_periods))
         elif self.start_date > original["start_date"]:
             checks.append((self.product_id, [*siblings, self]))

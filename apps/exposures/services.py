@@ -3,7 +3,6 @@ from django.db import transaction
 
 from apps.accounts.roles import can_enter_data
 from apps.core.services import check_not_voided, check_site_access, record_void, validated_save
-
 from apps.patients.models import Patient
 
 from .models import ExposurePeriod
@@ -33,8 +32,8 @@ def _lock_patient(patient_id):
 
 @transaction.atomic
 def exposure_update(*, period: ExposurePeriod, actor=None, **fields) -> ExposurePeriod:
-    """Edit a period; a new start after a live reaction of the patient's first exposure is refused
-    (the model's clean() names the reactions)."""
+    """Edit a period; a change that would leave a live reaction before the patient's first live exposure
+    is refused (the model's clean() names the reactions)."""
     _check_can_write(actor, period.patient)
     check_not_voided(period)
     _lock_patient(period.patient_id)

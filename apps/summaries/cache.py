@@ -15,7 +15,6 @@ is computed once under a lock (apps.core.cache.get_or_compute), not once per wor
 from django.db import connection
 
 from apps.core.cache import get_or_compute
-
 from apps.exposures.models import ExposurePeriod
 from apps.patients.models import Patient
 from apps.products.models import ReferenceProfile
