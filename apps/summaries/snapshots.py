@@ -58,7 +58,7 @@ def stored_figures(kind, scope: Scope) -> FigureSnapshot | None:
 
 def precomputed_scopes():
     as_of = today()
-    products = Product.objects.filter(reference_profiles__is_current=True).distinct().order_by("code")
+    products = Product.objects.filter(reference_profiles__is_primary=True).distinct().order_by("code")
     sites = [None, *Site.objects.order_by("code")]
     for product in products:
         reference = product.current_reference_profile()
