@@ -11,7 +11,7 @@ def use_fresh_database(db, var_dir, postgres_url, keep=False):
                       SECURE_SSL_REDIRECT="false", LOG_LEVEL="WARNING", DJANGO_SETTINGS_MODULE="pv_tracker.settings")
     var_dir.mkdir(parents=True, exist_ok=True)
     os.environ["PV_VAR_DIR"] = str(var_dir)
-    os.environ.pop("CELERY_BROKER_URL", None)
+    os.environ["CELERY_BROKER_URL"] = "filesystem://"  # required with DEBUG off; the benches send no task
     if db == "sqlite":
         os.environ.pop("DATABASE_URL", None)
         if keep:

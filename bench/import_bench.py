@@ -127,6 +127,104 @@ def floor_seconds(paths):
     return seconds
 
 
+def sql_only_floor_seconds(path):
+    """Seconds for the SQL-only floor of the reactions import (PostgreSQL), rolled back after.
+
+    COPY of the CSV into a scratch table, then one INSERT ... SELECT into the real reaction table
+    (references resolved by joins, codes turned into the stored forms, every other column its default)
+    and one into its history table: what the server must do for the rows whatever the importer does
+    in Python (indexes, constraints, foreign keys, two rows per reaction), with no validation."""
+    from django.db import connection, transaction
+
+    from apps.reactions.models import InjectionSiteReaction
+
+    model, history = InjectionSiteReaction, InjectionSiteReaction.history.model
+    from_csv = {
+        "reaction_ref": "s.reaction_ref", "patient_id": "p.id", "product_id": "pr.id", "onset_date": "s.onset_date",
+        "resolution_date": "s.resolution_date", "severity": "s.severity", "ctcae_grade": "s.ctcae_grade",
+        "symptoms": "',' || replace(s.symptoms, ';', ',') || ','",
+        "seriousness": "CASE WHEN coalesce(s.seriousness, '') = '' THEN '' "
+                       "ELSE ',' || replace(s.seriousness, ';', ',') || ',' END",
+        "outcome": "s.outcome", "injection_site": "coalesce(s.injection_site, '')", "diameter_mm": "s.diameter_mm",
+        "status": "'submitted'", "created_at": "now()", "updated_at": "now()",
+    }
+    columns, expressions, params = [], [], []
+    for field in model._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        columns.append(connection.ops.quote_name(field.column))
+        if field.attname in from_csv:
+            expressions.append(from_csv[field.attname])
+        else:
+            expressions.append("%s")
+            params.append(field.get_db_prep_save(field.get_default(), connection))
+    history_columns, history_expressions = [], []
+    for field in history._meta.concrete_fields:
+        if field.attname == "history_id":
+            continue
+        history_columns.append(connection.ops.quote_name(field.column))
+        history_expressions.append({"history_date": "now()", "history_change_reason": "'CSV import'",
+                                    "history_type": "'+'", "history_user_id": "NULL"}.get(
+            field.attname, connection.ops.quote_name(field.column)))
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        columns_sql = ", ".join(f"{c} {SCRATCH_TYPES[c]}" for c in HEADERS["reactions"])
+        cursor.execute(f"CREATE TEMP TABLE bench_floor_reactions ({columns_sql})")
+        with open(path, newline="", encoding="utf-8") as file, \
+                cursor.copy("COPY bench_floor_reactions FROM STDIN WITH (FORMAT csv, HEADER true)") as copy:
+            while data := file.read(1 << 20):
+                copy.write(data)
+        cursor.execute("SELECT coalesce(max(id), 0) FROM reactions_injectionsitereaction")
+        before = cursor.fetchone()[0]
+        cursor.execute(
+            f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) SELECT {', '.join(expressions)} "
+            "FROM bench_floor_reactions s JOIN accounts_site si ON si.code = s.site "
+            "JOIN patients_patient p ON p.site_id = si.id AND p.patient_ref = s.patient_ref "
+            "JOIN products_product pr ON pr.code = s.product_code", params)
+        cursor.execute(f"INSERT INTO {history._meta.db_table} ({', '.join(history_columns)}) "
+                       f"SELECT {', '.join(history_expressions)} FROM {model._meta.db_table} WHERE id > %s", [before])
+        seconds = time.perf_counter() - started
+        transaction.set_rollback(True)
+    return seconds
+
+
+def server_cpu_seconds():
+    """CPU seconds used so far by this connection's PostgreSQL backend process (same machine: /proc)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_of(function, *args, **kwargs):
+    """(result, CPU seconds of this process + its PostgreSQL backend): a cost the machine's load hardly moves."""
+    server, own = server_cpu_seconds(), time.process_time()
+    result = function(*args, **kwargs)
+    return result, (time.process_time() - own) + (server_cpu_seconds() - server)
+
+
+def command_fixed_cost(directory):
+    """Wall and CPU seconds of `manage.py import_pv_csv` on a header-only file: its cost before the first row."""
+    import resource
+    import subprocess
+
+    empty = Path(directory) / "empty-patients.csv"
+    empty.write_text(",".join(HEADERS["patients"]) + "\n", encoding="utf-8")
+    runs = []
+    for _ in range(3):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        started = time.perf_counter()
+        subprocess.run([sys.executable, str(ROOT / "manage.py"), "import_pv_csv", "--patients", str(empty)],
+                       check=True, capture_output=True, env=os.environ)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        runs.append((time.perf_counter() - started,
+                     after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime))
+    return min(runs)
+
+
 def timed_import(**kwargs):
     from apps.imports.services import pv_csv_import
 
@@ -156,7 +254,13 @@ def main():
         floor = floor_seconds(paths)
         floor_reactions = floor_seconds({"reactions": paths["reactions"]})
         base = timed_import(patients=paths["patients"], exposures=paths["exposures"])
-        reactions = timed_import(reactions=paths["reactions"])
+        sql_floor = sql_floor_cpu = None
+        if connection.vendor == "postgresql":
+            sql_floor, sql_floor_cpu = cpu_of(sql_only_floor_seconds, paths["reactions"])
+            reactions, reactions_cpu = cpu_of(timed_import, reactions=paths["reactions"])
+        else:
+            reactions = timed_import(reactions=paths["reactions"])
+        fixed_wall, fixed_cpu = command_fixed_cost(directory)
         again = timed_import(**paths)
         dry = timed_import(reactions=paths["reactions"], dry_run=True)
     total = sum(counts.values())
@@ -180,6 +284,22 @@ def main():
             step["ratio_to_raw_load"] = round(seconds / floor_for, 2)
         print(line)
         out["steps"][label] = step
+    print(f"  manage.py import_pv_csv before the first row: {fixed_wall:.2f} s wall, {fixed_cpu:.2f} s CPU "
+          f"(target <= 1 s)")
+    out["command_fixed_cost"] = {"wall_seconds": round(fixed_wall, 3), "cpu_seconds": round(fixed_cpu, 3)}
+    if sql_floor:
+        share = sql_floor / reactions[0]
+        print(f"  new reactions against the SQL-only floor (COPY, then INSERT ... SELECT into the table and its "
+              f"history): floor {sql_floor:.2f} s = {counts['reactions'] / sql_floor:,.0f} rows/s; the import runs at "
+              f"{share:.2f}x the floor's rate (target >= 0.8)")
+        cpu_share = sql_floor_cpu / reactions_cpu
+        print(f"  ... in CPU seconds (this process + its PostgreSQL backend, which the machine's load hardly moves): "
+              f"floor {sql_floor_cpu:.2f} s, import {reactions_cpu:.2f} s: the import costs {1 / cpu_share:.2f}x "
+              f"the floor's CPU ({cpu_share:.2f}x its rate per CPU second; target >= 0.8)")
+        out["sql_only_floor"] = {"seconds": round(sql_floor, 3), "rows_per_second": round(counts["reactions"] / sql_floor),
+                                 "import_share_of_floor_rate": round(share, 2), "cpu_seconds": round(sql_floor_cpu, 3),
+                                 "import_cpu_seconds": round(reactions_cpu, 3),
+                                 "import_share_of_floor_rate_per_cpu_second": round(cpu_share, 2)}
     rate = counts["reactions"] / reactions[0]
     out["reaction_rows_per_second"] = round(rate)
     out["flagged_late_onset"] = reactions[2].files["reactions"].flagged

@@ -66,6 +66,7 @@ def main():
     args = parser.parse_args()
     os.environ.update(DEBUG="false", SECRET_KEY="bench-only-secret-key", ALLOWED_HOSTS="testserver",
                       SECURE_SSL_REDIRECT="false", LOG_LEVEL="WARNING", DJANGO_SETTINGS_MODULE="pv_tracker.settings")
+    os.environ.setdefault("CELERY_BROKER_URL", "filesystem://")
     import django
 
     django.setup()

@@ -9,6 +9,11 @@ HISTORY_REASON_MAX_LENGTH = 100
 def validated_save(instance, *, actor=None, change_reason=None):
     """Run every model rule, then save, recording who made the change in history."""
     instance.full_clean()
+    return save_validated(instance, actor=actor, change_reason=change_reason)
+
+
+def save_validated(instance, *, actor=None, change_reason=None):
+    """Save a record whose full_clean() the caller has just run (one validation pass per save)."""
     if actor is not None:
         instance._history_user = actor
     if change_reason:

@@ -67,12 +67,19 @@ REACTION_FIELDS = (
 )
 
 
-def _check_fields(model, names):
-    """Fail loudly if a model gained or lost a column: every NOT NULL column must be written."""
-    columns = {f.name for f in model._meta.concrete_fields if not f.primary_key}
-    if columns != set(names):
+def _defaulted_fields(model, names):
+    """The columns the generator leaves to their defaults; fail loudly if one of them has none.
+
+    A column added later (a follow-up counter, a receipt date) is written with its model default,
+    so the generator only needs to change when a new column must be filled in per row."""
+    columns = [f for f in model._meta.concrete_fields if not f.primary_key]
+    unknown = sorted(set(names) - {f.name for f in columns})
+    rest = [f for f in columns if f.name not in names]
+    undefaulted = [f.name for f in rest if not f.has_default() and not f.null]
+    if unknown or undefaulted:
         raise RuntimeError(f"generate_demo_data is out of date for {model.__name__}: "
-                           f"missing {sorted(columns - set(names))}, unknown {sorted(set(names) - columns)}")
+                           f"missing {undefaulted}, unknown {unknown}")
+    return rest
 
 
 @dataclass
@@ -277,18 +284,22 @@ def cohort_chunks(*, patients, seed, sites, today, reactions_per_patient=10.0, c
 # --- Writing -------------------------------------------------------------------------------------
 
 def _table_insert(model, names, rows):
-    """Insert plain tuples: COPY on PostgreSQL, executemany elsewhere. Returns the row count."""
-    fields = [model._meta.get_field(name) for name in names]
+    """Insert plain tuples (other columns get their defaults): COPY on PostgreSQL, executemany
+    elsewhere. Returns the row count."""
+    defaulted = _defaulted_fields(model, names)
+    defaults = tuple(f.get_db_prep_save(f.get_default(), connection) for f in defaulted)
+    fields = [model._meta.get_field(name) for name in names] + defaulted
     table = connection.ops.quote_name(model._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for row in rows:
-                    copy.write_row(row)
+                    copy.write_row(row + defaults)
         else:
             placeholders = ", ".join(["%s"] * len(fields))
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows)
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})",
+                               [row + defaults for row in rows])
     return len(rows)
 
 
@@ -316,7 +327,7 @@ def generate_demo_data(*, patients, seed, sites=None, reactions_per_patient=10.0
     """Create the cohort in one transaction; refuse to add the same seed twice."""
     for model, names in ((Patient, PATIENT_FIELDS), (ExposurePeriod, PERIOD_FIELDS),
                          (InjectionSiteReaction, REACTION_FIELDS)):
-        _check_fields(model, names)
+        _defaulted_fields(model, names)
     if patients < 1:
         raise ValueError("--patients must be at least 1.")
     if reactions_per_patient < 0:

@@ -3,7 +3,6 @@ from io import BytesIO
 
 from django.template.loader import render_to_string
 from django.utils import timezone
-from xhtml2pdf import pisa
 
 from .meddra import meddra_term_name
 from .models import SenderOrganisation
@@ -47,6 +46,8 @@ def case_form_html(reaction, *, for_pdf=False) -> str:
 
 def case_form_pdf(reaction) -> bytes:
     output = BytesIO()
+    from xhtml2pdf import pisa  # ~1 s of imports (reportlab): paid by the first PDF, not by every process
+
     status = pisa.CreatePDF(case_form_html(reaction, for_pdf=True), dest=output, encoding="utf-8")
     if status.err:
         raise PdfRenderError(f"The PDF of case {reaction.reaction_ref} could not be rendered.")

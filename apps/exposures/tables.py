@@ -1,5 +1,6 @@
 import django_tables2 as tables
 
+from apps.core.tables import ListingTable
 from apps.core.ui import DateColumn, flag
 
 from .models import ExposurePeriod
@@ -7,7 +8,7 @@ from .models import ExposurePeriod
 NOWRAP = {"td": {"class": "text-nowrap"}}
 
 
-class ExposureTable(tables.Table):
+class ExposureTable(ListingTable):
     """Newest start first; sortable only by start date (index-backed): sorting 150,000 periods by patient,
     site or dose through joins costs half a second; the filters select by those instead."""
 

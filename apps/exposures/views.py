@@ -41,7 +41,11 @@ class ExposureCreateView(ServiceFormView):
             raise PermissionDenied("The patient is voided; no exposure can be added.")
 
     def get_initial(self):
-        """Preselect the product the patient was last exposed to (or the only product there is)."""
+        """Preselect the product the patient was last exposed to (or the only product there is).
+
+        Only for the empty form: a POST brings its own product, so it skips these queries."""
+        if self.request.method != "GET":
+            return {}
         product = latest_exposed_product(self.patient)
         if product is None:
             products = list(Product.objects.all()[:2])

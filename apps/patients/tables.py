@@ -1,11 +1,12 @@
 import django_tables2 as tables
 
+from apps.core.tables import ListingTable
 from apps.core.ui import DateColumn, flag
 
 from .models import Patient
 
 
-class PatientTable(tables.Table):
+class PatientTable(ListingTable):
     """Sortable by site (the default order) and reference, both index-backed; not by sex, birth year or
     creation time, which would sort every patient."""
 

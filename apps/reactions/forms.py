@@ -70,11 +70,12 @@ class ReactionCreateForm(DuplicateConfirmMixin, ServiceModelForm):
         super().__init__(*args, **kwargs)
         if not is_reviewer(user):
             del self.fields["causality"]
-        product = latest_exposed_product(patient)
-        if product is not None:
-            self.fields["product"].initial = product.pk
-        count = patient.reactions.count() + 1
-        self.fields["reaction_ref"].initial = f"{patient.site.code}-{patient.patient_ref}-R{count}"
+        if not self.is_bound:  # suggestions for the empty form only: a POST does not need them
+            product = latest_exposed_product(patient)
+            if product is not None:
+                self.fields["product"].initial = product.pk
+            count = patient.reactions.count() + 1
+            self.fields["reaction_ref"].initial = f"{patient.site.code}-{patient.patient_ref}-R{count}"
 
 
 class ReactionUpdateForm(DuplicateConfirmMixin, ServiceModelForm):

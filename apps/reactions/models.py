@@ -19,9 +19,15 @@ LATE_ONSET_DAYS = 30
 class InjectionSiteReaction(VoidableModel):
     """One injection-site reaction of one patient to one product."""
 
+    # Indexes, each for the queries that read it (every one is written on every insert, by the importer
+    # a million times): reaction_ref unique (lookups by reference, the importer's matching); patient and
+    # product have no single-column index of their own: (patient, product, onset_date) and (product,
+    # onset_date) below start with them.
     reaction_ref = models.CharField(max_length=50, unique=True, verbose_name="reaction reference")
-    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="reactions")
-    product = models.ForeignKey("products.Product", on_delete=models.PROTECT, related_name="reactions")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="reactions",
+                                db_index=False)
+    product = models.ForeignKey("products.Product", on_delete=models.PROTECT, related_name="reactions",
+                                db_index=False)
     onset_date = models.DateField()
     resolution_date = models.DateField(null=True, blank=True, help_text="Leave empty while the reaction is ongoing.")
     severity = models.CharField(max_length=10, choices=Severity.choices)
@@ -38,6 +44,7 @@ class InjectionSiteReaction(VoidableModel):
     injection_site = models.CharField(max_length=20, choices=InjectionSite.choices, blank=True)
     diameter_mm = models.PositiveIntegerField(null=True, blank=True, validators=[MaxValueValidator(1000)],
                                               verbose_name="largest diameter (mm)")
+    # Indexed: a reporter's own reactions.
     reporter = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="reported_reactions")
     reporter_qualification = models.CharField(max_length=30, choices=ReporterQualification.choices,
@@ -48,7 +55,7 @@ class InjectionSiteReaction(VoidableModel):
     narrative = models.TextField(blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+", editable=False)
+                                    related_name="+", editable=False, db_index=False)  # read by no query
     reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
     late_onset_flag = models.BooleanField(default=False, editable=False,
                                           help_text=f"Onset more than {LATE_ONSET_DAYS} days after the last exposure ended.")
@@ -56,13 +63,19 @@ class InjectionSiteReaction(VoidableModel):
                                               help_text="The user confirmed this is not a duplicate of a same-day reaction.")
     version = models.PositiveIntegerField(default=1, editable=False,
                                           help_text="Incremented on every save; guards against lost updates.")
-    history = HistoricalRecords()
+    # History rows are read by record (the indexed `id`: its history page), by date and by user; the
+    # copies of the record's keys and reference are never searched, so they carry no index.
+    history = HistoricalRecords(no_db_index=["patient", "product", "reporter", "voided_by", "reviewed_by",
+                                             "reaction_ref"])
 
     class Meta:
         ordering = ["-onset_date", "reaction_ref"]
         indexes = [
+            # Dashboard and summaries: a product's reactions by onset (monthly onsets, as-of cut-offs).
             models.Index(fields=["product", "onset_date"]),
+            # The duplicate check (patient, product, onset) and a patient's reactions on their page.
             models.Index(fields=["patient", "product", "onset_date"]),
+            # The review queue (status = submitted) on the dashboard.
             models.Index(fields=["status"]),
             # The listing's default order (and its reverse), so a page reads 25 rows, not a million.
             models.Index(fields=["-onset_date", "reaction_ref"], name="isr_list_onset_ref_idx"),

@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.roles import can_enter_data, is_reviewer
-from apps.core.services import check_not_voided, check_site_access, record_void, validated_save
+from apps.core.services import check_not_voided, check_site_access, record_void, save_validated, validated_save
 from apps.patients.models import Patient
 
 from .choices import Status
@@ -35,7 +35,9 @@ def _check_duplicates(reaction, confirm_duplicate):
     # Lock the patient row first: two concurrent saves of the same event would otherwise both
     # find no duplicate (READ COMMITTED) and both be stored unconfirmed. SQLite's IMMEDIATE
     # transactions already serialise writers; there select_for_update is a no-op.
-    list(Patient.objects.select_for_update().filter(pk=reaction.patient_id).values_list("pk", flat=True))
+    # of=self and no ordering: Patient.Meta.ordering would join (and so lock) the site row too.
+    list(Patient.objects.select_for_update(of=("self",)).filter(pk=reaction.patient_id).order_by()
+         .values_list("pk", flat=True))
     duplicates = list(probable_duplicates(reaction).values_list("reaction_ref", flat=True)[:5])
     if duplicates and not confirm_duplicate:
         raise ValidationError({"onset_date": ValidationError(
@@ -72,7 +74,7 @@ def reaction_create(*, reaction_ref, patient, product, onset_date, severity, sym
         raise PermissionDenied("Causality is assessed by a reviewer.")
     reaction.full_clean()
     _check_duplicates(reaction, confirm_duplicate)
-    return validated_save(reaction, actor=actor)
+    return save_validated(reaction, actor=actor)
 
 
 @transaction.atomic
@@ -97,8 +99,7 @@ def reaction_update(*, reaction: InjectionSiteReaction, actor=None, expected_ver
     if onset_changed:
         _check_duplicates(current, confirm_duplicate)
     current.version += 1
-    validated_save(current, actor=actor)
-    return current
+    return save_validated(current, actor=actor)
 
 
 @transaction.atomic

@@ -1,5 +1,6 @@
 import django_tables2 as tables
 
+from apps.core.tables import ListingTable
 from apps.core.ui import DateColumn, badge, flag
 
 from .models import InjectionSiteReaction
@@ -7,7 +8,7 @@ from .models import InjectionSiteReaction
 NOWRAP = {"td": {"class": "text-nowrap"}}
 
 
-class ReactionTable(tables.Table):
+class ReactionTable(ListingTable):
     """Sortable only by the reference and the onset (index-backed): sorting a million rows by any other
     column costs seconds; the filters above the table select by those columns instead."""
 

@@ -25,8 +25,9 @@ class RunReportForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["as_of"].initial = today()
-        self.fields["product"].initial = Product.objects.filter(code="anakinra").first()
+        if not self.is_bound:  # suggestions for the empty form only
+            self.fields["as_of"].initial = today()
+            self.fields["product"].initial = Product.objects.filter(code="anakinra").first()
         site = scoped_site(user)
         if site is not None:
             self.fields["site"].queryset = Site.objects.filter(pk=site.pk)

@@ -44,7 +44,15 @@ MAX_ATTEMPTS = 3
 
 @functools.cache
 def code_version() -> str:
-    """`git describe` of the running code, or the package version outside a git checkout."""
+    """The version of the running code, the same on every host of one release.
+
+    An image carries the CODE_VERSION file written at build time (Dockerfile, build argument
+    CODE_VERSION): every container started from it reports the same version, whatever the host.
+    A checkout without that file reports `git describe`, else the package version."""
+    if settings.CODE_VERSION_FILE.exists():
+        built = settings.CODE_VERSION_FILE.read_text().strip()
+        if built:
+            return built
     try:
         described = subprocess.run(["git", "describe", "--always", "--dirty", "--tags"], cwd=settings.BASE_DIR,
                                    capture_output=True, text=True, timeout=5, check=True).stdout.strip()
@@ -52,6 +60,10 @@ def code_version() -> str:
             return f"git:{described}"
     except (OSError, subprocess.SubprocessError):
         pass
+    return package_version()
+
+
+def package_version() -> str:
     with open(settings.BASE_DIR / "pyproject.toml", "rb") as handle:
         return "pv-tracker " + tomllib.load(handle)["project"]["version"]
 

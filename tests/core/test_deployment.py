@@ -26,7 +26,6 @@ def test_the_compose_file_has_every_service_with_a_health_check_where_it_can_hav
     assert set(services) == {"web", "worker", "beat", "postgres", "redis"}
     for name in ("web", "worker", "postgres", "redis"):
         assert "healthcheck" in services[name], name
-    assert services["beat"]["deploy"]["replicas"] == 1
 
 
 def test_every_app_service_gets_the_production_env_and_only_names_settings_read():
@@ -57,7 +56,7 @@ def test_the_compose_commands_name_real_entry_points():
 
 
 def run_settings(env_overrides):
-    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "ALLOWED_HOSTS", "DEBUG")}
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", "CELERY_BROKER_URL")}
     env.update(env_overrides)
     return subprocess.run(
         [sys.executable, "-c", "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"],
@@ -72,9 +71,18 @@ def test_production_mode_refuses_to_start_without_a_secret_key():
 
 
 def test_production_mode_refuses_to_start_without_allowed_hosts():
-    result = run_settings({"DEBUG": "false", "SECRET_KEY": "x" * 50})
+    result = run_settings({"DEBUG": "false", "SECRET_KEY": "x" * 50, "CELERY_BROKER_URL": "redis://redis:6379/0"})
     assert result.returncode != 0
     assert "ALLOWED_HOSTS must be set" in result.stderr
+
+
+def test_production_mode_refuses_to_start_without_a_broker():
+    """The filesystem broker is the default only with DEBUG on: on two hosts it would queue to itself."""
+    result = run_settings({"DEBUG": "false", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "pv.example.org"})
+    assert result.returncode != 0
+    assert "CELERY_BROKER_URL must be set when DEBUG is false" in result.stderr
+    debug = run_settings({"DEBUG": "true"})
+    assert debug.returncode == 0, debug.stderr
 
 
 def test_a_malformed_boolean_is_named_in_the_error():
@@ -84,7 +92,8 @@ def test_a_malformed_boolean_is_named_in_the_error():
 
 
 def test_production_mode_starts_with_its_settings():
-    result = run_settings({"DEBUG": "false", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "pv.example.org"})
+    result = run_settings({"DEBUG": "false", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "pv.example.org",
+                           "CELERY_BROKER_URL": "redis://redis:6379/0"})
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
 
@@ -103,8 +112,39 @@ def test_the_deploy_check_is_clean_in_production_mode():
     # (the browser tests set DJANGO_ALLOW_ASYNC_UNSAFE for Playwright; no deployment sets it)
     env = {k: v for k, v in os.environ.items()
            if k not in ("SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")}
-    env.update(DEBUG="false", SECRET_KEY="k" * 20 + "-Zq9!x" * 10, ALLOWED_HOSTS="pv.example.org")
+    env.update(DEBUG="false", SECRET_KEY="k" * 20 + "-Zq9!x" * 10, ALLOWED_HOSTS="pv.example.org",
+               CELERY_BROKER_URL=env.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0"))
     result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_the_code_version_is_fixed_at_build_time(settings, tmp_path):
+    """Every container of one image reports the version written into it when it was built."""
+    from apps.reports.services import code_version
+
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert 'ARG CODE_VERSION=""' in dockerfile and "> CODE_VERSION" in dockerfile
+    assert "CODE_VERSION" in compose()["x-app"]["build"]["args"]
+    settings.CODE_VERSION_FILE = tmp_path / "CODE_VERSION"
+    settings.CODE_VERSION_FILE.write_text("git:v1.4.2-0-gabc1234\n")
+    code_version.cache_clear()
+    try:
+        assert code_version() == "git:v1.4.2-0-gabc1234"
+        settings.CODE_VERSION_FILE = tmp_path / "absent"
+        code_version.cache_clear()
+        assert code_version().startswith(("git:", "pv-tracker "))
+    finally:
+        code_version.cache_clear()
+
+
+def test_gunicorn_runs_threaded_workers_sized_to_the_cores():
+    import multiprocessing
+
+    config = {}
+    exec((ROOT / "gunicorn.conf.py").read_text(), config)  # noqa: S102 - our own config file
+    assert config["worker_class"] == "gthread" and config["threads"] >= 2
+    assert config["workers"] == int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count())
+    assert "--config gunicorn.conf.py" in compose()["services"]["web"]["command"]
+    assert '"--config", "gunicorn.conf.py"' in (ROOT / "Dockerfile").read_text()

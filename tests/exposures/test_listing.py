@@ -51,7 +51,7 @@ def test_periods_are_listed_newest_start_first_and_sort_only_by_start(client, re
 
 def test_the_export_writes_dates_in_iso_format(client, reviewer, twenty_six):
     client.force_login(reviewer)
-    rows = list(csv.reader(io.StringIO(client.get(reverse("exposures:list"), {"_export": "csv"}).content.decode())))
+    rows = list(csv.reader(io.StringIO(client.get(reverse("exposures:list"), {"_export": "csv"}).getvalue().decode())))
     start = rows[0].index("Start date")
     assert [row[start] for row in rows[1:3]] == ["2025-01-26", "2025-01-25"]
     assert rows[1][rows[0].index("End date")] == ""  # ongoing: an empty cell, as before

@@ -123,7 +123,7 @@ def test_the_list_filters_by_product(as_user, reviewer, exposure):
 def test_the_export_holds_only_the_sites_rows(as_user, reporter, exposure, other_site, product):
     ExposurePeriodFactory(patient=PatientFactory(site=other_site, patient_ref="OTHER-1"), product=product)
     response = as_user(reporter).get(reverse("exposures:list"), {"_export": "csv"})
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = list(csv.reader(io.StringIO(response.getvalue().decode())))
     assert [row[0] for row in rows[1:]] == ["P-001"]
 
 

@@ -107,3 +107,29 @@ def test_its_help_documents_the_formats_and_the_site_rule():
     text = Command().create_parser("manage.py", "import_pv_csv").format_help()
     assert "  patients:  patient_ref,site,sex,birth_year\n" in text  # line breaks kept
     assert "when the same ref exists at several sites the row must\nfill in the optional 'site' column" in text
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_command_runs_no_system_checks_and_imports_no_heavy_library(tmp_path):
+    """Its fixed cost before the first row: no URLconf (system checks), no scipy, reportlab or lxml."""
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    from tests.reports.conftest import worker_database_url
+
+    patients = write_csv(tmp_path, "patients", "P-001,site-03,female,1970")
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "manage.py", "import_pv_csv", "--patients", str(patients), "--dry-run"],
+        cwd=settings.BASE_DIR, env={**os.environ, "DATABASE_URL": worker_database_url()},
+        capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "1 created" in result.stdout
+    imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
+    heavy = {name for name in imported
+             if name.split(".")[0] in ("scipy", "reportlab", "xhtml2pdf", "lxml", "openpyxl", "numpy")}
+    assert not heavy, sorted(heavy)
+    assert "pv_tracker.urls" not in imported and not any(name.startswith("apps.") and name.endswith(".views")
+                                                         for name in imported)

@@ -53,5 +53,5 @@ def test_the_creation_time_shows_in_the_local_time_zone(client, reviewer, site, 
     client.force_login(reviewer)
     content = client.get(reverse("patients:list")).content.decode()
     assert "2025-07-02 00:30" in content
-    rows = client.get(reverse("patients:list"), {"_export": "csv"}).content.decode()
+    rows = client.get(reverse("patients:list"), {"_export": "csv"}).getvalue().decode()
     assert "2025-07-01 22:30:00+00:00" in rows

@@ -153,7 +153,7 @@ def test_the_csv_export_is_scoped_filtered_and_neutralises_formulas(as_user, rep
     PatientFactory(site=other_site, patient_ref="OTHER-1", sex="male")
     response = as_user(reporter).get(reverse("patients:list"), {"sex": "male", "_export": "csv"})
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = list(csv.reader(io.StringIO(response.getvalue().decode())))
     refs = [row[0] for row in rows[1:]]
     assert refs == ["'=HYPERLINK(1)"]
 

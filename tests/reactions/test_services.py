@@ -97,3 +97,21 @@ def test_a_voided_reaction_cannot_be_edited_or_submitted(exposure, product, repo
     with pytest.raises(ValidationError, match="voided"):
         reaction_submit(reaction=reaction, actor=reporter)
     assert InjectionSiteReaction.objects.get(pk=reaction.pk).severity == "mild"
+
+
+def test_a_save_validates_once_and_locks_only_the_patient_row(exposure, product, reporter):
+    """One full_clean per save (one uniqueness read of the reference, one read of the exposures),
+    and the duplicate check's lock names the patient table alone: no join that would lock its site."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        reaction = make(exposure.patient, product, actor=reporter)
+        reaction_update(reaction=reaction, actor=reporter, expected_version=1, onset_date=date(2025, 2, 2))
+    queries = [query["sql"] for query in captured.captured_queries]
+    assert sum('"reaction_ref" = \'R-1\'' in sql and "LIMIT 1" in sql for sql in queries) == 2  # one per save
+    assert sum('FROM "exposures_exposureperiod"' in sql for sql in queries) == 2
+    locks = [sql for sql in queries if 'SELECT "patients_patient"."id"' in sql]
+    assert len(locks) == 2 and not any("accounts_site" in sql or "JOIN" in sql for sql in locks)
+    if connection.vendor == "postgresql":
+        assert all('FOR UPDATE OF "patients_patient"' in sql for sql in locks)

@@ -66,10 +66,10 @@ def test_lists_and_exports_never_show_another_sites_rows(client, reporter, draft
     client.force_login(reporter)
     content = client.get(reverse("reactions:list")).content.decode()
     assert "R-DRAFT" in content and "R-OTHER" not in content
-    rows = list(csv.reader(io.StringIO(client.get(reverse("reactions:list"), {"_export": "csv"}).content.decode())))
+    rows = list(csv.reader(io.StringIO(client.get(reverse("reactions:list"), {"_export": "csv"}).getvalue().decode())))
     assert [row[0] for row in rows[1:]] == ["R-DRAFT"]
     response = client.get(reverse("reactions:list"), {"_export": "xlsx"})
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    sheet = openpyxl.load_workbook(io.BytesIO(response.getvalue())).active
     assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["R-DRAFT"]
 
 
@@ -81,12 +81,12 @@ def test_exports_hold_all_filtered_rows_with_formulas_neutralised(client, review
     ReactionFactory(patient=exposure.patient, product=product, reaction_ref="@SUM(A1)", severity="mild")
     client.force_login(reviewer)
     rows = list(csv.reader(io.StringIO(
-        client.get(reverse("reactions:list"), {"_export": "csv", "severity": "moderate"}).content.decode())))
+        client.get(reverse("reactions:list"), {"_export": "csv", "severity": "moderate"}).getvalue().decode())))
     assert len(rows) == 31 and rows[0][0] == "Reaction reference"
     assert {row[7] for row in rows[1:]} == {"Moderate"}
     response = client.get(reverse("reactions:list"), {"_export": "xlsx", "severity": "mild"})
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    sheet = openpyxl.load_workbook(io.BytesIO(response.getvalue())).active
     refs = sorted(row[0] for row in sheet.iter_rows(min_row=2, values_only=True))
     assert refs == ["'=1+2", "'@SUM(A1)"]
 
@@ -302,3 +302,32 @@ def test_the_reaction_page_links_reviewers_to_the_e2b_export_and_everyone_to_the
     page = client.get(url).content.decode()
     assert reverse("e2b:reaction_export", args=[reaction.pk]) in page
     assert reverse("e2b:batch_export") in client.get(reverse("reactions:list")).content.decode()
+
+
+def test_the_csv_export_streams_every_row_in_the_listing_order_in_chunks(client, reviewer, exposure, product,
+                                                                       monkeypatch):
+    from apps.core import exports
+
+    monkeypatch.setattr(exports, "CHUNK_ROWS", 2)
+    for n in range(5):
+        ReactionFactory(patient=exposure.patient, product=product, reaction_ref=f"R-S{n}", onset_date=date(2025, 2, 1 + n))
+    client.force_login(reviewer)
+    response = client.get(reverse("reactions:list"), {"_export": "csv"})
+    assert response.streaming and response["Content-Disposition"].startswith('attachment; filename="reactions-')
+    rows = list(csv.reader(io.StringIO(response.getvalue().decode())))
+    assert [row[0] for row in rows[1:]] == [f"R-S{n}" for n in range(4, -1, -1)]  # newest onset first
+
+
+def test_an_xlsx_export_beyond_one_worksheet_is_refused_with_a_message_and_the_csv_is_not(
+        client, reviewer, exposure, product, monkeypatch):
+    from apps.core import exports
+
+    monkeypatch.setattr(exports, "XLSX_MAX_DATA_ROWS", 2)
+    for n in range(3):
+        ReactionFactory(patient=exposure.patient, product=product, reaction_ref=f"R-X{n}", onset_date=date(2025, 2, 1 + n))
+    client.force_login(reviewer)
+    response = client.get(reverse("reactions:list"), {"_export": "xlsx"}, follow=True)
+    assert response.redirect_chain[0][0] == reverse("reactions:list") + "?"
+    assert "more than the limit of 2 (the rows of one XLSX worksheet; the CSV export has no such limit)" in \
+        response.content.decode()
+    assert client.get(reverse("reactions:list"), {"_export": "csv"}).streaming

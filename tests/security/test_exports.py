@@ -38,11 +38,11 @@ def two_sites(site, other_site, product):
 
 
 def csv_cells(response):
-    return [cell for row in csv.reader(io.StringIO(response.content.decode("utf-8-sig"))) for cell in row]
+    return [cell for row in csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig"))) for cell in row]
 
 
 def xlsx_cells(response):
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    sheet = openpyxl.load_workbook(io.BytesIO(response.getvalue())).active
     return [cell for row in sheet.iter_rows() for cell in row]
 
 

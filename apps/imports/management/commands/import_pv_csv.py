@@ -14,6 +14,10 @@ class HelpFormatter(DjangoHelpFormatter, argparse.RawDescriptionHelpFormatter):
 
 
 class Command(BaseCommand):
+    # The system checks import the whole URLconf (and with it scipy, reportlab, xhtml2pdf): seconds
+    # before the first row. `manage.py check` runs them; the import needs none.
+    requires_system_checks = []
+
     help = f"""Import patients, exposure periods and injection-site reactions from CSV files, all or nothing.
 
 Files are UTF-8 (a byte-order mark is accepted), comma-separated, at most IMPORT_MAX_FILE_BYTES
