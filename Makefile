@@ -50,10 +50,16 @@ test: install check
 BENCH_PATIENTS ?= 100000
 BENCH_DBS ?= sqlite postgresql
 BENCH_IMPORT_PATIENTS ?= 10000
+# Request cost against a trivial page and form (PostgreSQL, gunicorn as in the Dockerfile), and the CSV
+# export's peak memory at a tenth and all of BENCH_EXPORT_PATIENTS x ~10 reactions (docs/performance.md).
+BENCH_REQUEST_PATIENTS ?= 20000
+BENCH_EXPORT_PATIENTS ?= $(BENCH_PATIENTS)
 bench: install
 	@for db in $(BENCH_DBS); do $(BIN)/python bench/run.py --db $$db --patients $(BENCH_PATIENTS) || exit 1; done
 	@for db in $(BENCH_DBS); do $(BIN)/python bench/import_bench.py --db $$db --patients $(BENCH_IMPORT_PATIENTS) \
 	  --json bench/results/import-$$db.json || exit 1; done
+	$(BIN)/python bench/request_cost.py --patients $(BENCH_REQUEST_PATIENTS) --json bench/results/requests-postgresql.json
+	$(BIN)/python bench/export_memory.py --patients $(BENCH_EXPORT_PATIENTS) --json bench/results/export-postgresql.json
 
 # Browser tests (Playwright + Debian's Chromium) and the concurrency load test; both are also
 # part of `make test`. `make load` runs scripts/load_submit.py on a fresh SQLite database

@@ -247,9 +247,9 @@ def main():
     analyst = User.objects.create_user(username="bench-analyst", password=PASSWORD)
     analyst.groups.set([Group.objects.get(name="analyst")])
     reporter = User.objects.get(username=users_by_site[sorted(users_by_site)[0]][0])
-    reactions = connection.cursor()
-    reactions.execute("SELECT count(*) FROM reactions_injectionsitereaction")
-    rows = reactions.fetchone()[0]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM reactions_injectionsitereaction")
+        rows = cursor.fetchone()[0]
     print(f"[postgresql] {rows:,} reactions; DEBUG={settings.DEBUG}, CONN_MAX_AGE="
           f"{settings.DATABASES['default']['CONN_MAX_AGE']}, {os.cpu_count()} cores", flush=True)
     print("in process (Django test Client):", flush=True)

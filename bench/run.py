@@ -314,7 +314,7 @@ def _a_write(number):
 
     period = (ExposurePeriod.objects.filter(voided_at__isnull=True, end_date__isnull=True)
               .select_related("patient", "product").order_by("id")[number])
-    reaction_create(reaction_ref=f"BENCH-WRITE-{number}", patient=period.patient, product=period.product,
+    reaction_create(reaction_ref=f"BENCH-WRITE-{number}-{time.time_ns()}", patient=period.patient, product=period.product,
                     onset_date=today(), severity="mild", symptoms=["erythema"], outcome="not_recovered",
                     confirm_duplicate=True)
 

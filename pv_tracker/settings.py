@@ -216,6 +216,12 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+# django-celery-beat's database scheduler behind a lock: any number of beat processes may run, one
+# sends (pv_tracker/beat.py). Each sent task's last run is stored at once, for the next holder.
+CELERY_BEAT_SCHEDULER = "pv_tracker.beat:SingleBeatScheduler"
+CELERY_BEAT_SYNC_EVERY = 1
+BEAT_LOCK_SECONDS = env_int("PV_BEAT_LOCK_SECONDS", 30)
+BEAT_LOCK_RETRY_SECONDS = env_int("PV_BEAT_LOCK_RETRY_SECONDS", 5)
 # Upkeep on the beat (the database scheduler copies these into its table): stored figures refreshed
 # when the data changed (a no-op otherwise; also after midnight, when "today" moves) and fresh planner
 # statistics every night.
@@ -225,12 +231,6 @@ CELERY_BEAT_SCHEDULE = {
     "refresh-planner-statistics": {"task": "core.refresh_planner_statistics",
                                    "schedule": crontab(hour=3, minute=15)},
 }
-# django-celery-beat's database scheduler behind a lock: any number of beat processes may run, one
-# sends (pv_tracker/beat.py). Each sent task's last run is stored at once, for the next holder.
-CELERY_BEAT_SCHEDULER = "pv_tracker.beat:SingleBeatScheduler"
-CELERY_BEAT_SYNC_EVERY = 1
-BEAT_LOCK_SECONDS = env_int("PV_BEAT_LOCK_SECONDS", 30)
-BEAT_LOCK_RETRY_SECONDS = env_int("PV_BEAT_LOCK_RETRY_SECONDS", 5)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 

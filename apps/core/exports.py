@@ -20,6 +20,8 @@ from django.utils import timezone
 from django.utils.encoding import force_str
 from django_tables2.rows import BoundRow
 
+from .tables import cell_value
+
 # A cell starting with one of these is run as a formula by spreadsheet programs (CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CSV, XLSX = "csv", "xlsx"
@@ -50,7 +52,7 @@ def table_rows(table, exclude_columns=()):
     yield [neutralise(force_str(column.header)) for column in columns]
     for record in table.data.data.iterator(chunk_size=CHUNK_ROWS):
         row = BoundRow(record, table=table)
-        yield [cell(row.get_cell_value(column.name)) for column in columns]
+        yield [cell(cell_value(row, column)) for column in columns]
 
 
 class _Echo:

@@ -23,6 +23,18 @@ class ListingTable(tables.Table):
         html = []
         for row in self.paginated_rows:
             cells = format_html_join("", "<td {}>{}</td>", (
-                (attrs, conditional_escape(row.get_cell(column.name))) for attrs, column in zip(td_attrs, columns)))
+                (attrs, conditional_escape(cell_html(row, column))) for attrs, column in zip(td_attrs, columns)))
             html.append(f"<tr {row.attrs.as_html()}>{cells}</tr>")
         return mark_safe("\n".join(html))  # noqa: S308 - every part escaped above
+
+
+# BoundRow.get_cell(name) / get_cell_value(name) look the column up by name among all columns for every
+# cell; these take the bound column itself (django-tables2 3.0, pinned).
+def cell_html(row, column):
+    """What the table's template shows in this cell (BoundRow.get_cell)."""
+    return row._get_and_render_with(column, render_func=row._call_render, default=column.default)
+
+
+def cell_value(row, column):
+    """The cell's export value (BoundRow.get_cell_value)."""
+    return row._get_and_render_with(column, render_func=row._call_value, default=None)

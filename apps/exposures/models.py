@@ -20,6 +20,7 @@ class ExposurePeriod(VoidableModel):
     route = models.CharField(max_length=20, choices=Route.choices, default=Route.SUBCUTANEOUS)
     lot_number = models.CharField(max_length=50, blank=True)
     history = HistoricalRecords()
+    constraints_checked_by_clean = ("exposure_ends_on_or_after_start",)
 
     class Meta:
         ordering = ["patient", "product", "start_date"]
@@ -77,13 +78,24 @@ class ExposurePeriod(VoidableModel):
             "%(action)s would leave reactions %(reactions)s %(where)s. Void or correct those reactions first.",
             code="reactions_left_uncovered", params={"action": action, "reactions": named, "where": where})
 
-    def _check_reactions_stay_covered(self, errors):
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        """Remember the product and start as loaded, so that clean() sees what an edit changes without a query."""
+        instance = super().from_db(db, field_names, values)
+        instance._loaded = {"product_id": getattr(instance, "product_id", None),
+                            "start_date": getattr(instance, "start_date", None)}
+        return instance
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        self._loaded = {"product_id": self.product_id, "start_date": self.start_date}
+
+    def _check_reactions_stay_covered(self, siblings, errors):
         """An edit that moves the start later (or to another product) must keep every live reaction of the
         patient on or after their first live exposure."""
-        original = ExposurePeriod.objects.filter(pk=self.pk).values("product_id", "start_date").first()
+        original = getattr(self, "_loaded", None)
         if original is None:
             return
-        siblings = list(getattr(self, "known_siblings", None) or self.siblings())
         checks = []
         if original["product_id"] != self.product_id:
             old_product_periods = list(ExposurePeriod.objects.filter(
@@ -109,7 +121,7 @@ class ExposurePeriod(VoidableModel):
             # The importer passes the periods it already holds, to avoid one query per row.
             siblings = getattr(self, "known_siblings", None)
             if siblings is None:
-                siblings = self.siblings()
+                siblings = list(self.siblings())
             overlapping = next((other for other in siblings if other is not self and self.overlaps(other)), None)
             if overlapping:
                 errors["start_date"] = [ValidationError(
@@ -118,8 +130,8 @@ class ExposurePeriod(VoidableModel):
                     code="overlapping_exposure",
                     params={"start": overlapping.start_date.isoformat(),
                             "end": overlapping.end_date.isoformat() if overlapping.end_date else "ongoing"})]
-        if not errors and self.pk and self.voided_at is None and self.start_date and self.patient_id \
-                and self.product_id:
-            self._check_reactions_stay_covered(errors)
+            if not errors and self.pk and self.voided_at is None:
+                others = [p for p in siblings if p is not self and p.pk != self.pk]
+                self._check_reactions_stay_covered(others, errors)
         if errors:
             raise ValidationError(errors)

@@ -64,6 +64,7 @@ class InjectionSiteReaction(VoidableModel):
     # copies of the record's keys and reference are never searched, so they carry no index.
     history = HistoricalRecords(no_db_index=["patient", "product", "reporter", "voided_by", "reviewed_by",
                                              "reaction_ref"])
+    constraints_checked_by_clean = ("reaction_resolves_on_or_after_onset",)
 
     class Meta:
         ordering = ["-onset_date", "reaction_ref"]

@@ -1,8 +1,6 @@
 """Reads of aggregate reports: listing and visibility. The figures come from apps.cohort.profile."""
 from django.db.models import OuterRef, Subquery
 
-from apps.products.models import Product
-
 from .models import AggregateReport, MonitoredMeasure, MonitoringPlan, ReportStatus
 
 
@@ -19,12 +17,10 @@ def find_snapshot(*, params_key, fingerprint):
 def latest_alerting_reports():
     """For each product, its latest scheduled snapshot when that one raised alerts: what the banner shows.
 
-    One query whatever the number of products and reports: the latest snapshot per product is a
-    correlated sub-query, then only those with alerts are kept."""
+    One query on every page of a central report user: each scheduled snapshot that is its product's latest."""
     done = AggregateReport.objects.filter(scheduled=True, status=ReportStatus.DONE)
-    latest = done.filter(product_id=OuterRef("pk")).order_by("-finished_at", "-id").values("id")[:1]
-    latest_ids = Product.objects.annotate(latest_id=Subquery(latest)).filter(latest_id__isnull=False).values("latest_id")
-    reports = done.filter(pk__in=latest_ids).select_related("product").order_by("product__code")
+    latest = done.filter(product_id=OuterRef("product_id")).order_by("-finished_at", "-id").values("id")[:1]
+    reports = done.filter(pk=Subquery(latest)).select_related("product").order_by("product__code")
     return [report for report in reports if report.alerts]
 
 

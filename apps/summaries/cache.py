@@ -21,7 +21,7 @@ from apps.products.models import ReferenceProfile
 from apps.reactions.models import InjectionSiteReaction
 
 from .proportions import Proportion
-from .selectors import all_summaries
+from .selectors import all_summaries, summary
 
 CACHE_SECONDS = 600
 STAMPED_MODELS = (Patient, ExposurePeriod, InjectionSiteReaction, ReferenceProfile)
@@ -61,7 +61,10 @@ def _with_intervals(summaries):
     return summaries
 
 
-def cached_summaries(scope, reference, stamp=None):
-    """Every table of the scope (their counts shared: three statements)."""
+def cached_summaries(scope, reference, slug=None, stamp=None):
+    """Every table of the scope (their counts shared: three statements), or only table `slug`."""
+    if slug is not None:
+        return cached(f"table-{slug}", scope, lambda: _with_intervals([summary(slug, scope, reference)]),
+                      reference.pk if reference else None, stamp=stamp)
     return cached("tables", scope, lambda: _with_intervals(all_summaries(scope, reference)),
                   reference.pk if reference else None, stamp=stamp)

@@ -40,13 +40,14 @@ def _json_download(scope, reference, summaries, name):
     return _download(json.dumps(body, indent=2), "application/json", _filename(scope, name, "json"))
 
 
-def _summaries(scope, reference):
+def _summaries(scope, reference, slug=None):
     """(tables, stored figures or None, stale?): the stored figures when the task keeps this scope, else from the
-    rows (cached per data stamp). Stored figures older than the data are shown with their time, and refreshed."""
+    rows (cached per data stamp; only table `slug` when given). Stored figures older than the data are shown with
+    their time, and refreshed."""
     stored = snapshots.stored_figures("summaries", scope)
     if stored is None:
         snapshots.request_refresh()
-        return cached_summaries(scope, reference), None, False
+        return cached_summaries(scope, reference, slug), None, False
     stale = snapshots.is_stale(stored, data_stamp())
     if stale:
         snapshots.request_refresh()
@@ -83,7 +84,7 @@ def summary_detail(request, slug):
     context = {"form": form, "slug": slug, "title": slug}
     if form.is_valid():
         scope, reference = form.scope(), form.reference()
-        summaries, stored, stale = _summaries(scope, reference)
+        summaries, stored, stale = _summaries(scope, reference, slug)
         summary = next(summary for summary in summaries if summary.slug == slug)
         table = summary_table(summary)
         if request.GET.get("format") == "csv":

@@ -49,5 +49,8 @@ def world(site, product, reporter, sender):
     report = report_services.report_request(product=product, as_of=date(2025, 6, 30), site=site, queue=False)
     report = report_services.report_run(report_id=report.pk)
     assert report.status == "done", report.error
+    # A period no reaction needs (voiding the one under the reactions above is refused).
+    spare_exposure = ExposurePeriodFactory(patient=PatientFactory(site=site, patient_ref="P-SEC-2"), product=product,
+                                           start_date=date(2025, 1, 1))
     return SimpleNamespace(patient=patient, exposure=exposure, draft=draft, submitted=submitted, reviewed=reviewed,
-                           report=report)
+                           report=report, spare_exposure=spare_exposure)

@@ -24,7 +24,7 @@ def drop_exclusion(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('exposures', '0002_listing_indexes'),
+        ('exposures', '0003_drop_unread_indexes'),
         ('patients', '0003_reference_search_trgm'),
         ('products', '0002_seed_anakinra'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

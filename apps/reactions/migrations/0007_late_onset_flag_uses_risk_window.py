@@ -6,8 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reactions', '0005_reaction_date_constraint'),
-        ('reactions', '0005_drop_unread_indexes'),
+        ('reactions', '0006_reaction_date_constraint'),
     ]
 
     operations = [
