@@ -7,6 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('reactions', '0006_reaction_date_constraint'),
+        ('reactions', '0006_case_queries_comments_follow_ups'),
     ]
 
     operations = [
