@@ -11,12 +11,14 @@ as of when, and queues a refresh; the importer and the demo generator queue one 
 changed) and after midnight, when "today" moves. One refresh runs at a time (a lock in the shared
 cache); a refresh computes only the scopes whose stamp or date changed.
 """
+import json
 import logging
 import time
 
 from celery import current_app
 from django.core.cache import cache
 from django.db import transaction
+from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
 from apps.accounts.models import Site
@@ -79,7 +81,8 @@ def refresh_figures() -> int:
             if existing is not None and existing.data_stamp == stamp and existing.as_of == scope.as_of:
                 continue
             started = time.perf_counter()
-            payload = compute(scope, reference)
+            # Labels may be lazy translations (i18n): stored as the text of the language the task runs in.
+            payload = json.loads(json.dumps(compute(scope, reference), cls=DjangoJSONEncoder))
             FigureSnapshot.objects.update_or_create(scope_key=key, defaults={
                 "kind": kind, "product": scope.product, "site": scope.site, "as_of": scope.as_of,
                 "data_stamp": stamp, "computed_at": timezone.now(), "seconds": time.perf_counter() - started,

@@ -7,6 +7,7 @@ Both carry the same figures as the page, from the same (cached or stored) comput
 import csv
 import json
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
@@ -37,7 +38,7 @@ def _download(content, content_type, filename):
 
 def _json_download(scope, reference, summaries, name):
     body = {"scope": _scope_json(scope, reference), "tables": [summary.as_json() for summary in summaries]}
-    return _download(json.dumps(body, indent=2), "application/json", _filename(scope, name, "json"))
+    return _download(json.dumps(body, indent=2, cls=DjangoJSONEncoder), "application/json", _filename(scope, name, "json"))
 
 
 def _summaries(scope, reference, slug=None):
