@@ -302,7 +302,8 @@ if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
 else:
     PROGRESS_CACHE = {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
                       "LOCATION": str(VAR_DIR / "progress")}
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}, "progress": PROGRESS_CACHE}
+# The import progress cache beside the shared cache chosen by CACHE_URL above.
+CACHES["progress"] = PROGRESS_CACHE
 
 LOGGING = {
     "version": 1,

@@ -6,7 +6,14 @@ and survival::survfit), which is what the tests check them against.
 import math
 from collections import defaultdict
 
-from scipy import stats
+
+
+def _stats():
+    """scipy.stats, imported on first use: commands that never compute a figure (the CSV import) start
+    without loading scipy and numpy."""
+    from scipy import stats
+
+    return stats
 
 
 def clopper_pearson(k, n, confidence=0.95):
@@ -14,8 +21,8 @@ def clopper_pearson(k, n, confidence=0.95):
     if not n:
         return None
     alpha = 1 - confidence
-    low = 0.0 if k == 0 else float(stats.beta.ppf(alpha / 2, k, n - k + 1))
-    high = 1.0 if k == n else float(stats.beta.ppf(1 - alpha / 2, k + 1, n - k))
+    low = 0.0 if k == 0 else float(_stats().beta.ppf(alpha / 2, k, n - k + 1))
+    high = 1.0 if k == n else float(_stats().beta.ppf(1 - alpha / 2, k + 1, n - k))
     return low, high
 
 
@@ -23,7 +30,7 @@ def binomial_test_p(k, n, p):
     """Exact two-sided binomial test of k successes in n against p (scipy binomtest = R binom.test)."""
     if not n or p is None:
         return None
-    return float(stats.binomtest(int(k), int(n), float(p), alternative="two-sided").pvalue)
+    return float(_stats().binomtest(int(k), int(n), float(p), alternative="two-sided").pvalue)
 
 
 def poisson_rate_ci(events, exposure, confidence=0.95):
@@ -31,8 +38,8 @@ def poisson_rate_ci(events, exposure, confidence=0.95):
     if not exposure:
         return None
     alpha = 1 - confidence
-    low = 0.0 if events == 0 else float(stats.chi2.ppf(alpha / 2, 2 * events)) / 2
-    high = float(stats.chi2.ppf(1 - alpha / 2, 2 * (events + 1))) / 2
+    low = 0.0 if events == 0 else float(_stats().chi2.ppf(alpha / 2, 2 * events)) / 2
+    high = float(_stats().chi2.ppf(1 - alpha / 2, 2 * (events + 1))) / 2
     return low / exposure, high / exposure
 
 
@@ -134,7 +141,7 @@ def km_survival_at(durations, observed, counts=None, time=None, confidence=0.95)
                                            else float("inf"))
     if survival == 0:
         return 0.0, None, None
-    z = float(stats.norm.isf((1 - confidence) / 2))
+    z = float(_stats().norm.isf((1 - confidence) / 2))
     spread = z * cumulative_hazard_variance ** 0.5
     return survival, survival * math.exp(-spread), min(1.0, survival * math.exp(spread))
 
