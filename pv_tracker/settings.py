@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 import xstatic.pkg.bootstrap
 from django.core.exceptions import ImproperlyConfigured
@@ -157,6 +158,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Cache shared by every web worker and host: CACHE_URL redis://host:6379/N (production), or local
+# memory (the embedded default, one process). Summaries and dashboard figures are computed once
+# per data stamp under a lock in this cache (apps/core/cache.py).
+CACHE_URL = env_str("CACHE_URL", "locmem://")
+if CACHE_URL.startswith(("redis://", "rediss://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL,
+                          "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "pv")}}
+elif CACHE_URL == "locmem://":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pv-tracker"}}
+elif CACHE_URL == "dummy://":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+else:
+    raise ImproperlyConfigured(f"CACHE_URL must be redis://host:port/db, locmem:// or dummy://, not {CACHE_URL!r}")
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -222,6 +237,15 @@ CELERY_BEAT_SCHEDULER = "pv_tracker.beat:SingleBeatScheduler"
 CELERY_BEAT_SYNC_EVERY = 1
 BEAT_LOCK_SECONDS = env_int("PV_BEAT_LOCK_SECONDS", 30)
 BEAT_LOCK_RETRY_SECONDS = env_int("PV_BEAT_LOCK_RETRY_SECONDS", 5)
+# Upkeep on the beat (the database scheduler copies these into its table): stored figures refreshed
+# when the data changed (a no-op otherwise; also after midnight, when "today" moves) and fresh planner
+# statistics every night.
+CELERY_BEAT_SCHEDULE = {
+    "refresh-stored-figures": {"task": "summaries.refresh_figures",
+                               "schedule": env_int("PV_FIGURES_REFRESH_SECONDS", 300)},
+    "refresh-planner-statistics": {"task": "core.refresh_planner_statistics",
+                                   "schedule": crontab(hour=3, minute=15)},
+}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
@@ -315,7 +339,8 @@ if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
 else:
     PROGRESS_CACHE = {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
                       "LOCATION": str(VAR_DIR / "progress")}
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}, "progress": PROGRESS_CACHE}
+# The import progress cache beside the shared cache chosen by CACHE_URL above.
+CACHES["progress"] = PROGRESS_CACHE
 
 LOGGING = {
     "version": 1,

@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from apps.accounts.models import Site, User
 from apps.core.fields import DELIMITER
+from apps.core.maintenance import after_bulk_write, tables_of
 from apps.core.models import today as local_today
 from apps.exposures.models import ExposurePeriod
 from apps.patients.models import Patient
@@ -354,6 +355,8 @@ def generate_demo_data(*, patients, seed, sites=None, reactions_per_patient=10.0
     now = ops.adapt_datetimefield_value(timezone.now())
     adapt_date = ops.adapt_datefield_value
     with transaction.atomic():
+        tables = tables_of(Patient, ExposurePeriod, InjectionSiteReaction)
+        transaction.on_commit(lambda: after_bulk_write(tables, sender=generate_demo_data))
         site_ids = {}
         for code in site_codes(sites):
             site, created = Site.objects.get_or_create(code=code, defaults={"name": f"Demo clinic {code[-2:]}"})

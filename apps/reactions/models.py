@@ -13,9 +13,6 @@ from apps.core.models import VoidableModel, reject_future, today
 from .choices import (GRADES_OF_SEVERITY, ONGOING_OUTCOMES, RESOLVED_OUTCOMES, ActionTaken, Causality, CommentKind,
                       CtcaeGrade, InjectionSite, Outcome, ReporterQualification, Seriousness, Severity, Status, Symptom)
 
-# An onset this long after the last exposure ended is kept but flagged for a reviewer.
-LATE_ONSET_DAYS = 30
-
 
 class InjectionSiteReaction(VoidableModel):
     """One injection-site reaction of one patient to one product."""
@@ -66,7 +63,7 @@ class InjectionSiteReaction(VoidableModel):
                                     related_name="+", editable=False, db_index=False)  # read by no query
     reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
     late_onset_flag = models.BooleanField(default=False, editable=False,
-                                          help_text=f"Onset more than {LATE_ONSET_DAYS} days after the last exposure ended.")
+                                          help_text="Onset more than the product's risk window (days) after the last exposure ended.")
     duplicate_confirmed = models.BooleanField(default=False, editable=False,
                                               help_text="The user confirmed this is not a duplicate of a same-day reaction.")
     version = models.PositiveIntegerField(default=1, editable=False,
@@ -77,6 +74,7 @@ class InjectionSiteReaction(VoidableModel):
     # copies of the record's keys and reference are never searched, so they carry no index.
     history = HistoricalRecords(no_db_index=["patient", "product", "reporter", "voided_by", "reviewed_by",
                                              "reaction_ref"])
+    constraints_checked_by_clean = ("reaction_resolves_on_or_after_onset",)
 
     class Meta:
         ordering = ["-onset_date", "reaction_ref"]
@@ -89,10 +87,15 @@ class InjectionSiteReaction(VoidableModel):
             models.Index(fields=["status"]),
             # The listing's default order (and its reverse), so a page reads 25 rows, not a million.
             models.Index(fields=["-onset_date", "reaction_ref"], name="isr_list_onset_ref_idx"),
-            # Covers every column the aggregate report reads (apps/reports/selectors.py), per product and
+            # Covers every column the aggregate report reads (apps/cohort/queries.py), per product and
             # patient in onset order: its per-patient and duration groupings read this index, not the wide rows.
             models.Index(fields=["product", "voided_at", "patient", "onset_date", "severity", "resolution_date"],
                          name="isr_report_cover_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(resolution_date__isnull=True) | models.Q(resolution_date__gte=models.F("onset_date")),
+                name="reaction_resolves_on_or_after_onset"),
         ]
 
     def __str__(self):
@@ -192,12 +195,18 @@ class InjectionSiteReaction(VoidableModel):
             return
         self.late_onset_flag = self.onset_is_late(exposures)
 
+    def risk_window_days(self):
+        """The product's risk window W (the importer passes it in to save a query per row)."""
+        known = getattr(self, "known_risk_window_days", None)
+        return known if known is not None else self.product.risk_window_days
+
     def onset_is_late(self, exposures):
-        """True when no exposure covers the onset and the last one ended over LATE_ONSET_DAYS before it."""
+        """True when no exposure covers the onset and the last one ended over the product's risk window
+        (W days) before it: the reaction is not attributable (the report counts it as a late onset)."""
         if any(p.end_date is None or p.start_date <= self.onset_date <= p.end_date for p in exposures):
             return False
         ended = [p.end_date for p in exposures if p.end_date <= self.onset_date]
-        return bool(ended) and self.onset_date - max(ended) > timedelta(days=LATE_ONSET_DAYS)
+        return bool(ended) and self.onset_date - max(ended) > timedelta(days=self.risk_window_days())
 
 
 class ReactionComment(models.Model):

@@ -1,14 +1,58 @@
-"""Summary tables: thin views over the selectors; `?format=csv` downloads a table."""
+"""Summary tables: thin views over the selectors.
+
+`?format=json` downloads the figures as JSON and `?format=csv` as CSV: on the index every table
+(long form, one line per cell), on a table's page that table (its on-screen columns, numbers split).
+Both carry the same figures as the page, from the same (cached or stored) computation.
+"""
+import csv
+import json
+
+from django.core.serializers.json import DjangoJSONEncoder
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
 from django_tables2.export import TableExport
 
-from . import selectors
-from .cache import cached_summary, data_stamp
+from . import selectors, snapshots
+from .cache import cached_summaries, data_stamp
 from .forms import SummaryFilterForm
 from .tables import summary_table
+
+
+def _filename(scope, name, extension):
+    site = scope.site.code if scope.site else "all-sites"
+    return f"{name}-{scope.product.code}-{site}-{scope.as_of.isoformat()}.{extension}"
+
+
+def _scope_json(scope, reference):
+    return {"product": scope.product.code, "site": scope.site.code if scope.site else None,
+            "as_of": scope.as_of.isoformat(), "reference_profile_id": reference.pk if reference else None}
+
+
+def _download(content, content_type, filename):
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _json_download(scope, reference, summaries, name):
+    body = {"scope": _scope_json(scope, reference), "tables": [summary.as_json() for summary in summaries]}
+    return _download(json.dumps(body, indent=2, cls=DjangoJSONEncoder), "application/json", _filename(scope, name, "json"))
+
+
+def _summaries(scope, reference, slug=None):
+    """(tables, stored figures or None, stale?): the stored figures when the task keeps this scope, else from the
+    rows (cached per data stamp; only table `slug` when given). Stored figures older than the data are shown with
+    their time, and refreshed."""
+    stored = snapshots.stored_figures("summaries", scope)
+    if stored is None:
+        snapshots.request_refresh()
+        return cached_summaries(scope, reference, slug), None, False
+    stale = snapshots.is_stale(stored, data_stamp())
+    if stale:
+        snapshots.request_refresh()
+    return [selectors.Summary.from_json(table) for table in stored.payload["tables"]], stored, stale
 
 
 @login_required
@@ -16,27 +60,38 @@ def summary_index(request):
     form = SummaryFilterForm(request.GET or None, user=request.user)
     context = {"form": form, "summaries": [], "slugs": list(selectors.SUMMARIES)}
     if form.is_valid():
-        scope, reference, stamp = form.scope(), form.reference(), data_stamp()
-        context.update(scope=scope, reference=reference, summaries=[
-            (summary, summary_table(summary)) for summary in
-            (cached_summary(slug, build, scope, reference, stamp) for slug, build in selectors.SUMMARIES.items())])
+        scope, reference = form.scope(), form.reference()
+        summaries, stored, stale = _summaries(scope, reference)
+        download = request.GET.get("format")
+        if download == "json":
+            return _json_download(scope, reference, summaries, "summaries")
+        if download == "csv":
+            response = _download("", "text/csv; charset=utf-8", _filename(scope, "summaries", "csv"))
+            writer = csv.writer(response)
+            writer.writerow(selectors.CSV_HEADER)
+            for summary in summaries:
+                writer.writerows(summary.csv_rows())
+            return response
+        context.update(scope=scope, reference=reference, stored=stored, stale=stale,
+                       summaries=[(summary, summary_table(summary)) for summary in summaries])
     return render(request, "summaries/index.html", context)
 
 
 @login_required
 def summary_detail(request, slug):
-    build = selectors.SUMMARIES.get(slug)
-    if build is None:
+    if slug not in selectors.SUMMARIES:
         raise Http404("No such summary table.")
     form = SummaryFilterForm(request.GET or None, user=request.user)
     context = {"form": form, "slug": slug, "title": slug}
     if form.is_valid():
         scope, reference = form.scope(), form.reference()
-        summary = cached_summary(slug, build, scope, reference)
+        summaries, stored, stale = _summaries(scope, reference, slug)
+        summary = next(summary for summary in summaries if summary.slug == slug)
         table = summary_table(summary)
         if request.GET.get("format") == "csv":
-            site = scope.site.code if scope.site else "all-sites"
-            filename = f"{summary.slug}-{scope.product.code}-{site}-{scope.as_of.isoformat()}.csv"
-            return TableExport("csv", table).response(filename)
-        context.update(scope=scope, reference=reference, summary=summary, table=table, title=summary.title)
+            return TableExport("csv", table).response(_filename(scope, summary.slug, "csv"))
+        if request.GET.get("format") == "json":
+            return _json_download(scope, reference, [summary], summary.slug)
+        context.update(scope=scope, reference=reference, summary=summary, table=table, title=summary.title,
+                       stored=stored, stale=stale)
     return render(request, "summaries/detail.html", context, status=200 if form.is_valid() else 400)

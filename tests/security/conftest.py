@@ -64,8 +64,11 @@ def world(site, product, reporter, sender):
     from apps.e2b.inbox import e2b_import
 
     received = e2b_import(content=FDA_EXAMPLE.read_bytes(), filename="fda.xml")
+    # A period no reaction needs (voiding the one under the reactions above is refused).
+    spare_exposure = ExposurePeriodFactory(patient=PatientFactory(site=site, patient_ref="P-SEC-2"), product=product,
+                                           start_date=date(2025, 1, 1))
     return SimpleNamespace(patient=patient, exposure=exposure, draft=draft, submitted=submitted, reviewed=reviewed,
-                           report=report, follow_up_draft=follow_ups["draft"],
+                           report=report, spare_exposure=spare_exposure, follow_up_draft=follow_ups["draft"],
                            follow_up_submitted=follow_ups["submitted"],
                            import_job=ImportJob.objects.create(created_by=reporter),
                            incoming_batch=received.batch, incoming_case=received.cases[0])

@@ -75,7 +75,7 @@ FORM_POSTS = [
     ("exposures:update", lambda w: {"pk": w.exposure.pk},
      lambda w: {"product": w.exposure.product_id, "start_date": "2025-01-01", "end_date": "", "dose_mg_per_day": "150",
                 "route": "subcutaneous", "lot_number": "L1"}, "reporter", 302),
-    ("exposures:void", lambda w: {"pk": w.exposure.pk}, lambda w: {"reason": "wrong patient"}, "reviewer", 302),
+    ("exposures:void", lambda w: {"pk": w.spare_exposure.pk}, lambda w: {"reason": "wrong patient"}, "reviewer", 302),
     ("reactions:create", lambda w: {"patient_pk": w.patient.pk},
      lambda w: reaction_data(product=w.draft.product_id), "reporter", 302),
     ("reactions:update", lambda w: {"pk": w.draft.pk},
