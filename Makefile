@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install migrate demo run test test-browser test-load load check bench clean
+.PHONY: install migrate demo run test test-browser test-load load check bench clean messages
 
 # xstatic-bootstrap is an sdist whose setup.py imports pkg_resources: build it with an
 # older setuptools, without build isolation.
@@ -72,6 +72,14 @@ test-load: install
 
 load: install
 	$(BIN)/python scripts/load_submit.py $(LOAD_ARGS)
+
+# Translations: refresh the catalogues from the code and templates, then compile them. The compiled
+# .mo files are committed, so `make run` and the Docker image need no gettext; a test checks that
+# they match the .po files. Needs gettext (Debian package `gettext`).
+MESSAGES_IGNORE := --ignore=.venv --ignore=bench --ignore=tests --ignore=staticfiles --ignore=var --ignore=scripts
+messages: install
+	$(BIN)/python manage.py makemessages -l it -l en_GB $(MESSAGES_IGNORE) --no-obsolete
+	$(BIN)/python manage.py compilemessages $(MESSAGES_IGNORE)
 
 clean:
 	rm -rf $(VENV) var staticfiles

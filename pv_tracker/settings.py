@@ -92,6 +92,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -124,6 +125,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "apps.accounts.context_processors.roles",
+                "django.template.context_processors.i18n",
             ],
         },
     },
@@ -170,6 +172,11 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-gb"
+# English and Italian (the Kineret label's language); the user picks one with the switcher in the
+# navbar (a cookie), else the browser's Accept-Language decides. Dates stay ISO (YYYY-MM-DD) in
+# every language: the date inputs need it and the templates format dates explicitly.
+LANGUAGES = [("en-gb", "English"), ("it", "Italiano")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
@@ -236,6 +243,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "pv-tracker@localhost")
+# The address the notification e-mails link to.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
 # Brute-force protection: lock an account/IP pair after repeated failures.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
@@ -265,7 +274,11 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
+# Tables scroll inside their own box on narrow screens instead of widening the page.
+DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5-responsive.html"
+
+# Most cases one E2B batch file may hold (it is built and validated in memory).
+E2B_BATCH_MAX_CASES = env_int("E2B_BATCH_MAX_CASES", 500)
 
 # Written at image build time (Dockerfile): the code version every host of a release reports.
 CODE_VERSION_FILE = BASE_DIR / "CODE_VERSION"
@@ -275,6 +288,21 @@ EXPORT_MAX_ROWS = env_int("EXPORT_MAX_ROWS", 0)
 
 # Largest CSV file the importer accepts, in bytes.
 IMPORT_MAX_FILE_BYTES = env_int("IMPORT_MAX_FILE_BYTES", 200 * 1024 * 1024)
+# Largest file the web upload accepts (it is kept in the database for the worker); bigger files
+# go through the import_pv_csv command.
+IMPORT_UPLOAD_MAX_BYTES = env_int("IMPORT_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# Progress of running web imports, shared by the worker and the web: Redis when the broker is Redis,
+# else files under var/ (the embedded install runs both on one host).
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    PROGRESS_CACHE = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CELERY_BROKER_URL,
+                      "KEY_PREFIX": "pv-progress"}
+else:
+    PROGRESS_CACHE = {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                      "LOCATION": str(VAR_DIR / "progress")}
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}, "progress": PROGRESS_CACHE}
 
 LOGGING = {
     "version": 1,

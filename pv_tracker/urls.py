@@ -14,6 +14,8 @@ urlpatterns = [
     path("reports/", include("apps.reports.urls")),
     path("summaries/", include("apps.summaries.urls")),
     path("e2b/", include("apps.e2b.urls")),
+    path("imports/", include("apps.imports.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     # Pages without a <link rel="icon"> (admin, printable case form) still ask for /favicon.ico.
     path("favicon.ico", RedirectView.as_view(url=staticfiles_storage.url("favicon.svg"), permanent=True)),

@@ -1,12 +1,17 @@
 """Roles are Django groups; this module is the one place that decides who may do what."""
 from enum import StrEnum
 
+from django.utils.translation import gettext_lazy as _
+
 
 class Role(StrEnum):
     REPORTER = "reporter"
     REVIEWER = "reviewer"
     ANALYST = "analyst"
     ADMIN = "admin"
+
+
+ROLE_LABELS = {"reporter": _("reporter"), "reviewer": _("reviewer"), "analyst": _("analyst"), "admin": _("admin")}
 
 
 def role_names(user):

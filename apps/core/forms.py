@@ -5,6 +5,9 @@ with the acting user, and their ValidationErrors are mapped back onto the form h
 """
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from .models import today
 
@@ -12,11 +15,29 @@ from .models import today
 def as_of_not_in_future(value):
     """An as-of date of a report or summary: the future holds no data yet."""
     if value > today():
-        raise ValidationError("The as-of date cannot be in the future.")
+        raise ValidationError(_("The as-of date cannot be in the future."))
+
+
+# Labels and help texts that forms take from the models (which keep plain English, so that no
+# migration changes); marked here for the catalogue and translated when a form is built.
+MODEL_FIELD_WORDS = (
+    gettext_noop("Birth year"), gettext_noop("Dose (mg/day)"), gettext_noop("End date"), gettext_noop("Lot number"),
+    gettext_noop("Patient reference"), gettext_noop("Route"), gettext_noop("Sex"), gettext_noop("Site"),
+    gettext_noop("Start date"), gettext_noop("Product"), gettext_noop("Leave empty while the exposure is ongoing."),
+    gettext_noop("The site's pseudonymous code for the patient."),
+)
 
 
 class ServiceModelForm(forms.ModelForm):
     """A ModelForm used for its fields only: model validation runs once, in the service."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field.label, str):
+                field.label = gettext(field.label)
+            if isinstance(field.help_text, str) and field.help_text:
+                field.help_text = gettext(field.help_text)
 
     def _post_clean(self):
         # ModelForm would build the instance and run full_clean() here; the service does both.
@@ -25,8 +46,8 @@ class ServiceModelForm(forms.ModelForm):
 
 class VoidForm(forms.Form):
     reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
-        help_text="Why the record is voided (e.g. entered twice, wrong patient). Kept in the history.",
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
+        help_text=_("Why the record is voided (e.g. entered twice, wrong patient). Kept in the history."),
     )
 
 
@@ -45,4 +66,4 @@ def add_service_errors(form, error: ValidationError, field_map=None):
             form.add_error(None, errors)
         else:
             label = field.replace("_", " ")
-            form.add_error(None, [f"{label}: {message}" for e in errors for message in e.messages])
+            form.add_error(None, [f"{gettext(label.capitalize())}: {message}" for e in errors for message in e.messages])

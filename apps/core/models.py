@@ -3,6 +3,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class VoidableModel(models.Model):
@@ -65,5 +66,5 @@ def today():
 def reject_future(date_value, field_name, errors):
     if date_value and date_value > today():
         errors.setdefault(field_name, []).append(
-            ValidationError("The date cannot be in the future.", code="future_date")
+            ValidationError(_("The date cannot be in the future."), code="future_date")
         )

@@ -6,7 +6,8 @@ from django.utils import dateformat, timezone
 from django.utils.html import format_html
 
 BADGE_CLASSES = {
-    "status": {"draft": "text-bg-secondary", "submitted": "text-bg-primary", "reviewed": "text-bg-success"},
+    "status": {"draft": "text-bg-secondary", "submitted": "text-bg-primary", "returned": "text-bg-warning",
+               "reviewed": "text-bg-success"},
     "severity": {"mild": "text-bg-info", "moderate": "text-bg-warning", "severe": "text-bg-danger"},
     "grade": {1: "text-bg-info", 2: "text-bg-warning", 3: "text-bg-danger", 4: "text-bg-danger",
               5: "text-bg-dark"},

@@ -2,6 +2,10 @@
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import render
+from django.utils.text import capfirst
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 from django.views.generic import FormView, TemplateView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
@@ -16,6 +20,26 @@ from .forms import VoidForm, add_service_errors
 TRUE_VALUES = ("on", "true", "True", "1", "yes")
 
 HISTORY_HIDDEN_FIELDS = ("created_at", "updated_at", "version")
+
+HISTORY_TYPES = {"+": _("Created"), "~": _("Changed"), "-": _("Deleted")}
+# Field names and workflow reasons are stored or declared in English; these marks put them in the
+# catalogue so that the history page shows them in the reader's language.
+HISTORY_WORDS = (
+    gettext_noop("Status"), gettext_noop("Seriousness"), gettext_noop("Reporter"), gettext_noop("Reviewed by"),
+    gettext_noop("Reviewed at"), gettext_noop("Late onset flag"), gettext_noop("Duplicate confirmed"),
+    gettext_noop("Case version"), gettext_noop("Date of the most recent information"), gettext_noop("Voided at"),
+    gettext_noop("Voided by"), gettext_noop("Void reason"), gettext_noop("Sex"), gettext_noop("Birth year"),
+    gettext_noop("Start date"), gettext_noop("End date"), gettext_noop("Dose mg per day"), gettext_noop("Route"),
+    gettext_noop("Lot number"), gettext_noop("Received on"), gettext_noop("Summary"),
+    gettext_noop("Submitted for review"), gettext_noop("Resubmitted after a question"),
+    gettext_noop("Returned to the site with a question"), gettext_noop("Reviewed and locked"), gettext_noop("Edited"),
+    gettext_noop("CSV import"), gettext_noop("Follow-up reviewed and locked"),
+)
+
+
+def field_label(field):
+    """A model field's name for readers, in their language when the catalogue has it."""
+    return gettext(capfirst(str(field.verbose_name)))
 
 
 class PermissionDeniedPageMixin:
@@ -76,9 +100,9 @@ class VoidView(ServiceFormView):
     def check_access(self):
         self.record = self.get_record()
         if not can_enter_data(self.request.user):
-            raise PermissionDenied("Your role can read data but cannot enter or change it.")
+            raise PermissionDenied(_("Your role can read data but cannot enter or change it."))
         if self.record.is_voided:
-            raise PermissionDenied("The record is already voided.")
+            raise PermissionDenied(_("The record is already voided."))
 
     def perform(self, form):
         return self.void(self.record, form.cleaned_data["reason"])
@@ -104,6 +128,7 @@ class ScopedListView(LoginRequiredMixin, SafeExportMixin, SingleTableMixin, Filt
     paginator_class = LazyPaginator
     page_title = ""
     new_url = None
+    new_label = None
 
     def list_queryset(self, *, user, include_voided):
         raise NotImplementedError
@@ -121,7 +146,8 @@ class ScopedListView(LoginRequiredMixin, SafeExportMixin, SingleTableMixin, Filt
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(page_title=self.page_title, new_url=self.new_url, export_formats=self.export_formats)
+        context.update(page_title=self.page_title, new_url=self.new_url, new_label=self.new_label,
+                       export_formats=self.export_formats)
         return context
 
 
@@ -153,13 +179,14 @@ def history_rows(record, hidden=HISTORY_HIDDEN_FIELDS):
             delta = version.diff_against(previous, excluded_fields=hidden)
             for change in delta.changes:
                 field = record._meta.get_field(change.field)
-                changes.append({"field": field.verbose_name, "old": display_value(field, change.old),
+                changes.append({"field": field_label(field), "old": display_value(field, change.old),
                                 "new": display_value(field, change.new)})
         rows.append({
             "when": version.history_date,
             "who": version.history_user,
-            "type": version.get_history_type_display(),
-            "reason": version.history_change_reason or "",
+            "type": HISTORY_TYPES.get(version.history_type, version.get_history_type_display()),
+            "created": version.history_type == "+",
+            "reason": gettext(version.history_change_reason) if version.history_change_reason else "",
             "changes": changes,
         })
     return rows
@@ -177,5 +204,5 @@ def display_value(field, value):
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return gettext("yes") if value else gettext("no")
     return str(value)

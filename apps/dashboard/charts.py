@@ -1,6 +1,10 @@
 """Geometry of the dashboard's inline SVG charts: server-side numbers, no JavaScript."""
 from dataclasses import dataclass
 
+from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 BAR_CHART_WIDTH = 640
 BAR_CHART_HEIGHT = 180
 BAR_AREA_TOP = 18
@@ -30,9 +34,11 @@ def monthly_bars(series):
     for index, (month, reactions, patients) in enumerate(series):
         height = area * reactions / peak
         bars.append(Bar(x=round(index * slot + slot * 0.15, 1), y=round(BAR_AREA_BOTTOM - height, 1),
-                        width=round(slot * 0.7, 1), height=round(height, 1), label=month.strftime("%b %y"),
+                        width=round(slot * 0.7, 1), height=round(height, 1), label=date_format(month, "M Y"),
                         value=reactions, label_x=round(index * slot + slot / 2, 1),
-                        title=f"{month:%B %Y}: {reactions} reaction(s) in {patients} patient(s)"))
+                        title=ngettext("%(month)s: %(reactions)d reaction in %(patients)d patient(s)",
+                                       "%(month)s: %(reactions)d reactions in %(patients)d patient(s)", reactions)
+                        % {"month": date_format(month, "F Y"), "reactions": reactions, "patients": patients}))
     return {"bars": bars, "max": peak, "width": BAR_CHART_WIDTH, "height": BAR_CHART_HEIGHT,
             "baseline": BAR_AREA_BOTTOM, "total": sum(reactions for _, reactions, _ in series)}
 
@@ -64,7 +70,7 @@ def duration_strip(median, reference_range):
     if median is None and not reference_range:
         return None
     top = max([60, *(reference_range or []), (median or 0) * 1.2])
-    strip = {"width": STRIP_WIDTH, "ticks": [(_x(top * t / 4, top), f"{top * t / 4:.0f} d") for t in range(5)]}
+    strip = {"width": STRIP_WIDTH, "ticks": [(_x(top * t / 4, top), _("%(days)s d") % {"days": f"{top * t / 4:.0f}"}) for t in range(5)]}
     if median is not None:
         strip["point"] = _x(median, top)
     if reference_range:

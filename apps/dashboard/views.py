@@ -1,8 +1,10 @@
 """The home page: key figures against the reference, the review queue and monthly onsets."""
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
-from apps.accounts.roles import can_run_reports
+from apps.accounts.roles import can_enter_data, can_run_reports, is_reviewer
+from apps.reactions.selectors import reporter_work
 from apps.products.models import ReferenceProfile
 from apps.summaries.cache import data_stamp
 from apps.summaries.selectors import default_product
@@ -20,20 +22,23 @@ def figure_rows(figures, reference):
     incidence_ci = results.get("isr_incidence_ci95")
     mild_ci = results.get("mild_moderate_ci95")
     return [
-        {"name": "ISR incidence", "observed": _percent(results.get("isr_incidence")), "unit": "%",
-         "detail": f"{results.get('patients_with_isr', 0)} of {results.get('exposed_patients', 0)} exposed patients",
+        {"name": _("ISR incidence"), "observed": _percent(results.get("isr_incidence")), "unit": "%",
+         "detail": _("%(k)s of %(n)s exposed patients") % {"k": results.get("patients_with_isr", 0),
+                                                            "n": results.get("exposed_patients", 0)},
          "ci": incidence_ci and [_percent(v) for v in incidence_ci],
          "reference": _percent(results.get("reference_incidence")), "verdict": verdicts.get("isr_incidence"),
          "strip": charts.share_strip(results.get("isr_incidence"), incidence_ci, results.get("reference_incidence"))},
-        {"name": "Mild or moderate (patients with ISR)", "observed": _percent(results.get("mild_moderate_share")),
-         "unit": "%", "detail": "patients whose reactions were all mild or moderate",
+        {"name": _("Mild or moderate (patients with ISR)"), "observed": _percent(results.get("mild_moderate_share")),
+         "unit": "%", "detail": _("patients whose reactions were all mild or moderate"),
          "ci": mild_ci and [_percent(v) for v in mild_ci],
          "reference": _percent(results.get("reference_mild_moderate_share")),
          "verdict": verdicts.get("mild_moderate_share"),
          "strip": charts.share_strip(results.get("mild_moderate_share"), mild_ci,
                                      results.get("reference_mild_moderate_share"))},
-        {"name": "Median duration (Kaplan–Meier)", "observed": results.get("duration_days_median_km"), "unit": " days",
-         "detail": f"{results.get('resolved_reactions', 0)} resolved, {results.get('ongoing_reactions', 0)} ongoing",
+        {"name": _("Median duration (Kaplan–Meier)"), "observed": results.get("duration_days_median_km"),
+         "unit": " " + _("days"),
+         "detail": _("%(resolved)s resolved, %(ongoing)s ongoing") % {"resolved": results.get("resolved_reactions", 0),
+                                                                     "ongoing": results.get("ongoing_reactions", 0)},
          "ci": None, "reference_range": results.get("reference_duration_days"),
          "verdict": verdicts.get("duration_days_median_km"),
          "strip": charts.duration_strip(results.get("duration_days_median_km"), results.get("reference_duration_days"))},
@@ -45,13 +50,16 @@ def home(request):
     reference = (ReferenceProfile.objects.filter(is_current=True).select_related("product")
                  .order_by("product__code").first())
     product = reference.product if reference is not None else default_product()
-    context = {"product": product}
+    reviewer = is_reviewer(request.user)
+    context = {"product": product, "can_enter_data": can_enter_data(request.user), "is_reviewer": reviewer,
+               # A reporter's own work; the review queue is for the reviewers who can act on it.
+               "my_work": reporter_work(user=request.user) if can_enter_data(request.user) and not reviewer else None}
     if product is not None:
         scope = selectors.user_scope(request.user, product)
         stamp = data_stamp()
         payload, snapshot = selectors.figures_payload(scope, reference, stamp)
         figures = selectors.key_figures(scope, payload, snapshot, stamp)
-        awaiting, awaiting_count = selectors.review_queue(scope, stamp=stamp)
+        awaiting, awaiting_count = selectors.review_queue(scope, stamp=stamp) if reviewer else ([], 0)
         scheduled = selectors.latest_scheduled_report(product) if can_run_reports(request.user) else None
         context.update(
             scope=scope, reference=reference, figures=figures, figure_rows=figure_rows(figures, reference),

@@ -37,6 +37,6 @@ def case_exports(reaction):
 
 
 def exportable_reactions(user):
-    """Cases a batch export can offer: live and past the draft stage."""
-    return (scoped_reactions(user).filter(voided_at__isnull=True).exclude(status="draft")
+    """Cases a batch export can offer: live, reviewed (locked) cases."""
+    return (scoped_reactions(user).filter(voided_at__isnull=True, status="reviewed")
             .order_by("-onset_date", "reaction_ref"))

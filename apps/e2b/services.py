@@ -27,6 +27,25 @@ NO_SENDER = ("No E2B sender organisation is configured: an administrator enters 
              "identifiers, organisation name, country and MedDRA version in the admin (E2B sender organisation).")
 
 
+DEMO_SENDER = dict(
+    sender_identifier="PVTRACKER-DEMO", receiver_identifier="EVTEST", organisation_name="pv-tracker demo sponsor",
+    country="IT", meddra_version="27.1", study_name="Demo ISR registry (synthetic data)",
+    sponsor_study_number="DEMO-ISR-001")
+
+
+def sender_ensure_demo() -> SenderOrganisation:
+    """The demo install's sender organisation, so that case forms and exports work out of the box.
+
+    An existing sender (an administrator's real settings) is kept as it is.
+    """
+    sender = SenderOrganisation.current()
+    if sender is None:
+        sender = SenderOrganisation(**DEMO_SENDER)
+        sender.full_clean()
+        sender.save()
+    return sender
+
+
 class ExportRefused(Exception):
     """Cases lack data an ICSR requires; `problems` maps a reaction reference ('' = all) to messages."""
 
@@ -69,6 +88,8 @@ def export_problems(reaction, exposures) -> list[str]:
         problems.append("The reaction is voided and cannot be reported.")
     if reaction.status == Status.DRAFT:
         problems.append("The reaction is still a draft: submit it first.")
+    if reaction.status == Status.RETURNED:
+        problems.append("The reaction was returned to the site with a question: it must be resubmitted first.")
     if not reaction.meddra_llt_code:
         problems.append("MedDRA LLT code (E.i.2.1b) is missing.")
     if not reaction.meddra_version:

@@ -8,5 +8,5 @@ urlpatterns = [
     path("reactions/<int:pk>/exports/", views.case_export_history, name="case_exports"),
     path("reactions/<int:pk>/case-form/", views.case_form, name="case_form"),
     path("reactions/<int:pk>/case-form.pdf", views.case_form_pdf_view, name="case_form_pdf"),
-    path("export/", views.batch_export, name="batch_export"),
+    path("", views.batch_export, name="batch_export"),
 ]

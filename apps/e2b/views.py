@@ -1,11 +1,15 @@
 """E2B screens: XML download (one case or a batch), the case's export history, the case form."""
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
+from django.utils.translation import gettext as _
 
 from .case_form import case_form_html, case_form_pdf
+from .filters import BatchFilter
 from .selectors import case_exports, case_get, exportable_reactions, scoped_reactions
 from .services import ExportInvalid, ExportRefused, can_export, e2b_export
 
@@ -33,7 +37,7 @@ def _export(request, reactions, back_url):
 
 def _require_export_role(user):
     if not can_export(user):
-        raise PermissionDenied("Only reviewers and administrators export ICSRs.")
+        raise PermissionDenied(_("Only reviewers and administrators export ICSRs."))
 
 
 @login_required
@@ -44,22 +48,48 @@ def reaction_export(request, pk):
     return _export(request, [reaction], back_url=request.META.get("HTTP_REFERER"))
 
 
+BATCH_PAGE_SIZE = 50
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def batch_export(request):
-    """GET lists the exportable cases to tick; POST `reaction` ids downloads one batch."""
+    """GET lists the reviewed cases to send (filtered, paged); POST downloads one batch of the ticked
+    `reaction` ids, or of every case matching the filters (`all_matching`)."""
     _require_export_role(request.user)
     if request.method == "GET":
-        return render(request, "e2b/batch_export.html", {"reactions": exportable_reactions(request.user)[:500]})
+        batch_filter = BatchFilter(request.GET, queryset=exportable_reactions(request.user),
+                                   user=request.user)
+        matching = batch_filter.qs if batch_filter.is_valid() else exportable_reactions(request.user).none()
+        page = Paginator(matching, BATCH_PAGE_SIZE).get_page(request.GET.get("page"))
+        query = request.GET.copy()
+        query.pop("page", None)
+        return render(request, "e2b/batch_export.html", {
+            "filter": batch_filter, "page": page, "count": page.paginator.count, "query": query.urlencode(),
+            "batch_max": settings.E2B_BATCH_MAX_CASES}, status=200 if batch_filter.is_valid() else 400)
+    if request.POST.get("all_matching"):
+        batch_filter = BatchFilter(request.POST, queryset=exportable_reactions(request.user), user=request.user)
+        if not batch_filter.is_valid():
+            return _refused(request, problems={"": [f"{name}: {' '.join(errors)}"
+                                                    for name, errors in batch_filter.errors.items()]})
+        reactions = list(batch_filter.qs[:settings.E2B_BATCH_MAX_CASES + 1])
+        if len(reactions) > settings.E2B_BATCH_MAX_CASES:
+            return _refused(request, problems={"": [_("More than %(max)s cases match: narrow the filters (e.g. the onset range) and "
+                                                      "export in parts.") % {"max": settings.E2B_BATCH_MAX_CASES}]})
+        return _export(request, reactions, back_url=request.path)
     raw_ids = request.POST.getlist("reaction")
     bad = [value for value in raw_ids if not value.strip().isdigit()]
     if bad:
-        return _refused(request, problems={"": [f"Not a reaction id: {', '.join(bad)}."]})
+        return _refused(request, problems={"": [_("Not a reaction id: %(ids)s.") % {"ids": ", ".join(bad)}]})
     ids = list(dict.fromkeys(int(value) for value in raw_ids))
     found = {r.pk: r for r in scoped_reactions(request.user).filter(pk__in=ids)}
     missing = [str(pk) for pk in ids if pk not in found]
     if missing:
-        return _refused(request, problems={"": [f"No reaction with id {', '.join(missing)} in your scope."]})
+        return _refused(request, problems={"": [_("No reaction with id %(ids)s in your scope.") % {"ids": ", ".join(missing)}]})
+    unreviewed = [found[pk].reaction_ref for pk in ids if found[pk].status != "reviewed"]
+    if unreviewed:
+        return _refused(request, problems={"": [_("Only reviewed (locked) cases are sent in a batch: %(refs)s not reviewed yet.")
+                                                % {"refs": ", ".join(unreviewed)}]})
     return _export(request, [found[pk] for pk in ids], back_url=request.path)
 
 

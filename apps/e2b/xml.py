@@ -318,7 +318,8 @@ def message_element(message: CaseMessage):
         E.text(message.narrative),
         E.statusCode(code="active"),
         E.effectiveTime(E.low(value=ts(reaction.created_at))),
-        E.availabilityTime(value=ts(reaction.updated_at)),
+        # C.1.5 date of the most recent information: a locked follow-up's receipt date.
+        E.availabilityTime(value=ts(reaction.latest_information_on or reaction.updated_at)),
         E.component(assessment, typeCode="COMP"),
         case_observation("1", "additionalDocumentsAvailable", typed(E.value(value="false"), "BL")),
         # C.1.7: the tracker does not assess expectedness, so every serious case is flagged.

@@ -1,4 +1,5 @@
 import django_filters
+from django.utils.translation import gettext_lazy as _
 from django import forms
 
 from apps.accounts.models import Site
@@ -13,17 +14,17 @@ from .models import ExposurePeriod
 # A patient search matching fewer patients than this reads only their periods.
 SEARCH_PROBE_PATIENTS = 200
 
-ANY_YES_NO = forms.Select(choices=[("", "Any"), ("true", "Yes"), ("false", "No")])
+ANY_YES_NO = forms.Select(choices=[("", _("Any")), ("true", _("Yes")), ("false", _("No"))])
 
 
 class ExposureFilter(IncludeVoidedMixin):
-    site = django_filters.ModelChoiceFilter(field_name="patient__site", queryset=Site.objects.all(), label="Site")
-    product = django_filters.ModelChoiceFilter(queryset=Product.objects.all())
-    ongoing = django_filters.BooleanFilter(field_name="end_date", lookup_expr="isnull", label="Ongoing",
+    site = django_filters.ModelChoiceFilter(field_name="patient__site", queryset=Site.objects.all(), label=_("Site"))
+    product = django_filters.ModelChoiceFilter(queryset=Product.objects.all(), label=_("Product"))
+    ongoing = django_filters.BooleanFilter(field_name="end_date", lookup_expr="isnull", label=_("Ongoing"),
                                         widget=ANY_YES_NO)
-    start_date = django_filters.DateFromToRangeFilter(widget=DateRangeWidget, label="Start date between")
+    start_date = django_filters.DateFromToRangeFilter(widget=DateRangeWidget, label=_("Start date between"))
     patient = django_filters.CharFilter(field_name="patient__patient_ref", method="filter_patient",
-                                        label="Patient reference contains")
+                                        label=_("Patient reference contains"))
 
     class Meta:
         model = ExposurePeriod

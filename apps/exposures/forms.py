@@ -1,3 +1,5 @@
+from django.utils.translation import gettext_lazy as _
+
 from apps.core.forms import ServiceModelForm
 from apps.core.widgets import DateInput
 
@@ -10,6 +12,6 @@ class ExposureForm(ServiceModelForm):
         fields = ["product", "start_date", "end_date", "dose_mg_per_day", "route", "lot_number"]
         widgets = {"start_date": DateInput, "end_date": DateInput}
         help_texts = {
-            "start_date": "First day on this dose of this product.",
-            "dose_mg_per_day": "A dose change is a new period: end this one and add another.",
+            "start_date": _("First day on this dose of this product."),
+            "dose_mg_per_day": _("A dose change is a new period: end this one and add another."),
         }

@@ -3,6 +3,8 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.views.generic import TemplateView
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from apps.core.views import HistoryView, ScopedListView, ServiceFormView, VoidView
 from apps.patients.selectors import patient_get
@@ -25,7 +27,7 @@ class ExposureListView(ScopedListView):
     table_class = ExposureTable
     filterset_class = ExposureFilter
     export_name = "exposures"
-    page_title = "Exposure periods"
+    page_title = gettext_lazy("Exposure periods")
 
     def list_queryset(self, *, user, include_voided):
         return exposure_list(user=user, include_voided=include_voided)
@@ -38,7 +40,7 @@ class ExposureCreateView(ServiceFormView):
         self.patient = patient_get(user=self.request.user, pk=self.kwargs["patient_pk"])
         require_data_entry(self.request.user)
         if self.patient.is_voided:
-            raise PermissionDenied("The patient is voided; no exposure can be added.")
+            raise PermissionDenied(_("The patient is voided; no exposure can be added."))
 
     def get_initial(self):
         """Preselect the product the patient was last exposed to (or the only product there is).
@@ -59,7 +61,7 @@ class ExposureCreateView(ServiceFormView):
         return patient_url(self.patient)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(page_title=f"New exposure period · patient {self.patient.patient_ref}",
+        return super().get_context_data(page_title=_("New exposure period · patient %(patient)s") % {"patient": self.patient.patient_ref},
                                         cancel_url=patient_url(self.patient), **kwargs)
 
 
@@ -70,7 +72,7 @@ class ExposureUpdateView(ServiceFormView):
         self.record = exposure_get(user=self.request.user, pk=self.kwargs["pk"])
         require_data_entry(self.request.user)
         if self.record.is_voided:
-            raise PermissionDenied("The exposure period is voided; voided records cannot be edited.")
+            raise PermissionDenied(_("The exposure period is voided; voided records cannot be edited."))
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "instance": self.record}
@@ -83,7 +85,7 @@ class ExposureUpdateView(ServiceFormView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            page_title=f"Edit exposure period · patient {self.record.patient.patient_ref}",
+            page_title=_("Edit exposure period · patient %(patient)s") % {"patient": self.record.patient.patient_ref},
             cancel_url=detail_url(self.record), **kwargs)
 
 
@@ -96,7 +98,7 @@ class ExposureDetailView(LoginRequiredMixin, TemplateView):
 
 
 class ExposureVoidView(VoidView):
-    page_title = "Void exposure period"
+    page_title = gettext_lazy("Void exposure period")
 
     def get_record(self):
         return exposure_get(user=self.request.user, pk=self.kwargs["pk"])

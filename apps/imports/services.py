@@ -100,11 +100,12 @@ IMPORTED_MODELS = {"patients": Patient, "exposures": ExposurePeriod, "reactions"
 
 
 def pv_csv_import(*, patients=None, exposures=None, reactions=None, dry_run=False, confirm_duplicates=False,
-                  actor=None) -> ImportResult:
+                  actor=None, progress=None) -> ImportResult:
     """Import the given files (paths or open files) all or nothing; see ImportResult.errors for refusals.
 
     `actor`, if given, is recorded in history and as reporter of new reactions, and must be allowed to
-    enter data; a site-bound actor can import only their own site's patients.
+    enter data; a site-bound actor can import only their own site's patients. `progress`, if given, is
+    called after each batch with (rows checked, rows written so far in the transaction).
     """
     if actor is not None and not can_enter_data(actor):
         raise PermissionDenied("Your role cannot enter or change data.")
@@ -116,7 +117,7 @@ def pv_csv_import(*, patients=None, exposures=None, reactions=None, dry_run=Fals
             result.errors.extend(source.check())
         if result.errors:
             return result  # no row is read while any file is unreadable or has a wrong header
-        run = _Run(result=result, actor=actor, confirm_duplicates=confirm_duplicates)
+        run = _Run(result=result, actor=actor, confirm_duplicates=confirm_duplicates, progress=progress)
         importers = {"patients": PatientImporter, "exposures": ExposureImporter, "reactions": ReactionImporter}
         try:
             with transaction.atomic():
@@ -153,8 +154,10 @@ def _batched(iterable, size):
 class _Run:
     """State shared by the files of one import: caches, the actor, refused patients."""
 
-    def __init__(self, *, result, actor, confirm_duplicates):
+    def __init__(self, *, result, actor, confirm_duplicates, progress=None):
         self.result = result
+        self.progress = progress
+        self.rows_checked = 0
         self.actor = actor
         self.confirm_duplicates = confirm_duplicates
         self.now = timezone.now()
@@ -255,6 +258,10 @@ class _FileImporter:
     def execute(self):
         for batch in _batched(self.source.rows(self.run.result.errors), BATCH_SIZE):
             self.import_batch(batch)
+            self.run.rows_checked += len(batch)
+            if self.run.progress is not None:
+                written = sum(c.created + c.updated for c in self.run.result.files.values())
+                self.run.progress(self.run.rows_checked, 0 if self.run.result.errors else written)
 
     def import_batch(self, batch):
         raise NotImplementedError

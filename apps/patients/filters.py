@@ -1,5 +1,6 @@
 import django_filters
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import Site
 from apps.accounts.roles import is_reviewer, scoped_site
@@ -10,7 +11,7 @@ from .models import Patient, Sex
 class IncludeVoidedMixin(django_filters.FilterSet):
     """An 'include voided' box for reviewers; the view passes it to the selector."""
 
-    include_voided = django_filters.BooleanFilter(label="Include voided", method="keep",
+    include_voided = django_filters.BooleanFilter(label=_("Include voided"), method="keep",
                                                   widget=forms.CheckboxInput)
 
     def __init__(self, *args, user=None, **kwargs):
@@ -21,7 +22,7 @@ class IncludeVoidedMixin(django_filters.FilterSet):
         site = scoped_site(user) if user is not None else None
         for name, flt in self.filters.items():
             if isinstance(flt, (django_filters.ChoiceFilter, django_filters.ModelChoiceFilter)):
-                flt.extra["empty_label"] = "Any"
+                flt.extra["empty_label"] = _("Any")
             if getattr(flt, "queryset", None) is not None and flt.queryset.model is Site and site is not None:
                 flt.queryset = Site.objects.filter(pk=site.pk)
 
@@ -30,9 +31,9 @@ class IncludeVoidedMixin(django_filters.FilterSet):
 
 
 class PatientFilter(IncludeVoidedMixin):
-    site = django_filters.ModelChoiceFilter(queryset=Site.objects.all())
-    sex = django_filters.ChoiceFilter(choices=Sex.choices)
-    patient_ref = django_filters.CharFilter(lookup_expr="icontains", label="Patient reference contains")
+    site = django_filters.ModelChoiceFilter(queryset=Site.objects.all(), label=_("Site"))
+    sex = django_filters.ChoiceFilter(choices=Sex.choices, label=_("Sex"))
+    patient_ref = django_filters.CharFilter(lookup_expr="icontains", label=_("Patient reference contains"))
 
     class Meta:
         model = Patient

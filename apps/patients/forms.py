@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import Site
 from apps.accounts.roles import scoped_site
@@ -11,7 +12,7 @@ class PatientForm(ServiceModelForm):
     class Meta:
         model = Patient
         fields = ["site", "patient_ref", "sex", "birth_year"]
-        help_texts = {"birth_year": "Year only (never the full date of birth)."}
+        help_texts = {"birth_year": _("Year only (never the full date of birth).")}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

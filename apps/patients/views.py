@@ -3,6 +3,8 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse, reverse_lazy
 from django.views.generic import TemplateView
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from apps.accounts.roles import can_enter_data
 from apps.core.views import HistoryView, ScopedListView, ServiceFormView, VoidView
@@ -22,14 +24,14 @@ def detail_url(patient):
 
 def require_data_entry(user):
     if not can_enter_data(user):
-        raise PermissionDenied("Your role can read data but cannot enter or change it.")
+        raise PermissionDenied(_("Your role can read data but cannot enter or change it."))
 
 
 class PatientListView(ScopedListView):
     table_class = PatientTable
     filterset_class = PatientFilter
     export_name = "patients"
-    page_title = "Patients"
+    page_title = gettext_lazy("Patients")
     new_url = reverse_lazy("patients:create")
 
     def list_queryset(self, *, user, include_voided):
@@ -38,7 +40,7 @@ class PatientListView(ScopedListView):
 
 class PatientCreateView(ServiceFormView):
     form_class = PatientForm
-    page_title = "New patient"
+    page_title = gettext_lazy("New patient")
     cancel_url = reverse_lazy("patients:list")
 
     def check_access(self):
@@ -61,7 +63,7 @@ class PatientUpdateView(ServiceFormView):
         self.record = patient_get(user=self.request.user, pk=self.kwargs["pk"])
         require_data_entry(self.request.user)
         if self.record.is_voided:
-            raise PermissionDenied("The patient is voided; voided records cannot be edited.")
+            raise PermissionDenied(_("The patient is voided; voided records cannot be edited."))
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "user": self.request.user, "instance": self.record}
@@ -73,7 +75,7 @@ class PatientUpdateView(ServiceFormView):
         return detail_url(self.object)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(page_title=f"Edit patient {self.record.patient_ref}",
+        return super().get_context_data(page_title=_("Edit patient %(patient)s") % {"patient": self.record.patient_ref},
                                         cancel_url=detail_url(self.record), **kwargs)
 
 
@@ -89,7 +91,7 @@ class PatientDetailView(LoginRequiredMixin, TemplateView):
 
 
 class PatientVoidView(VoidView):
-    page_title = "Void patient"
+    page_title = gettext_lazy("Void patient")
 
     def get_record(self):
         return patient_get(user=self.request.user, pk=self.kwargs["pk"])

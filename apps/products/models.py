@@ -1,15 +1,16 @@
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 
 class Route(models.TextChoices):
-    SUBCUTANEOUS = "subcutaneous", "Subcutaneous"
-    INTRAVENOUS = "intravenous", "Intravenous"
-    INTRAMUSCULAR = "intramuscular", "Intramuscular"
-    INTRADERMAL = "intradermal", "Intradermal"
-    OTHER = "other", "Other"
+    SUBCUTANEOUS = "subcutaneous", _("Subcutaneous")
+    INTRAVENOUS = "intravenous", _("Intravenous")
+    INTRAMUSCULAR = "intramuscular", _("Intramuscular")
+    INTRADERMAL = "intradermal", _("Intradermal")
+    OTHER = "other", _("Other")
 
 
 class Product(models.Model):

@@ -1,5 +1,6 @@
 import django_filters
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import Site
 from apps.core.widgets import DateRangeWidget
@@ -10,25 +11,25 @@ from .choices import CtcaeGrade, Outcome, Severity, Status
 from .models import InjectionSiteReaction
 from .selectors import at_site, matching_ref
 
-YES_NO = (("yes", "Yes"), ("no", "No"))
+YES_NO = (("yes", _("Yes")), ("no", _("No")))
 
 
-ANY_YES_NO = forms.Select(choices=[("", "Any"), ("true", "Yes"), ("false", "No")])
+ANY_YES_NO = forms.Select(choices=[("", _("Any")), ("true", _("Yes")), ("false", _("No"))])
 
 
 class ReactionFilter(IncludeVoidedMixin):
-    site = django_filters.ModelChoiceFilter(field_name="patient__site", queryset=Site.objects.all(), label="Site",
+    site = django_filters.ModelChoiceFilter(field_name="patient__site", queryset=Site.objects.all(), label=_("Site"),
                                             method="filter_site")
-    product = django_filters.ModelChoiceFilter(queryset=Product.objects.all())
-    severity = django_filters.ChoiceFilter(choices=Severity.choices)
-    ctcae_grade = django_filters.ChoiceFilter(choices=CtcaeGrade.choices, label="CTCAE grade")
-    serious = django_filters.ChoiceFilter(choices=YES_NO, method="filter_serious", label="Serious (ICH E2A)")
-    outcome = django_filters.ChoiceFilter(choices=Outcome.choices)
-    status = django_filters.ChoiceFilter(choices=Status.choices)
-    ongoing = django_filters.BooleanFilter(field_name="resolution_date", lookup_expr="isnull", label="Ongoing",
+    product = django_filters.ModelChoiceFilter(queryset=Product.objects.all(), label=_("Product"))
+    severity = django_filters.ChoiceFilter(choices=Severity.choices, label=_("Severity"))
+    ctcae_grade = django_filters.ChoiceFilter(choices=CtcaeGrade.choices, label=_("CTCAE grade"))
+    serious = django_filters.ChoiceFilter(choices=YES_NO, method="filter_serious", label=_("Serious (ICH E2A)"))
+    outcome = django_filters.ChoiceFilter(choices=Outcome.choices, label=_("Outcome"))
+    status = django_filters.ChoiceFilter(choices=Status.choices, label=_("Status"))
+    ongoing = django_filters.BooleanFilter(field_name="resolution_date", lookup_expr="isnull", label=_("Ongoing"),
                                         widget=ANY_YES_NO)
-    onset_date = django_filters.DateFromToRangeFilter(widget=DateRangeWidget, label="Onset between")
-    search = django_filters.CharFilter(method="filter_search", label="Reaction or patient ref")
+    onset_date = django_filters.DateFromToRangeFilter(widget=DateRangeWidget, label=_("Onset between"))
+    search = django_filters.CharFilter(method="filter_search", label=_("Reaction or patient ref"))
 
     class Meta:
         model = InjectionSiteReaction

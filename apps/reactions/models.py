@@ -4,13 +4,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from apps.core.fields import MultiChoiceField
 from apps.core.models import VoidableModel, reject_future
 
-from .choices import (ONGOING_OUTCOMES, RESOLVED_OUTCOMES, ActionTaken, Causality, CtcaeGrade, InjectionSite,
-                      Outcome, ReporterQualification, Seriousness, Severity, Status, Symptom)
+from .choices import (GRADES_OF_SEVERITY, ONGOING_OUTCOMES, RESOLVED_OUTCOMES, ActionTaken, Causality, CommentKind,
+                      CtcaeGrade, InjectionSite, Outcome, ReporterQualification, Seriousness, Severity, Status, Symptom)
 
 # An onset this long after the last exposure ended is kept but flagged for a reviewer.
 LATE_ONSET_DAYS = 30
@@ -63,6 +64,11 @@ class InjectionSiteReaction(VoidableModel):
                                               help_text="The user confirmed this is not a duplicate of a same-day reaction.")
     version = models.PositiveIntegerField(default=1, editable=False,
                                           help_text="Incremented on every save; guards against lost updates.")
+    case_version = models.PositiveIntegerField(default=1, editable=False,
+                                               help_text="1 for the initial report, +1 for each locked follow-up.")
+    latest_information_on = models.DateField(null=True, blank=True, editable=False,
+                                             verbose_name="date of the most recent information",
+                                             help_text="The receipt date of the last locked follow-up.")
     # History rows are read by record (the indexed `id`: its history page), by date and by user; the
     # copies of the record's keys and reference are never searched, so they carry no index.
     history = HistoricalRecords(no_db_index=["patient", "product", "reporter", "voided_by", "reviewed_by",
@@ -117,7 +123,7 @@ class InjectionSiteReaction(VoidableModel):
         return self._meta.get_field("symptoms").get_choices_display(self.symptoms)
 
     def get_seriousness_display(self):
-        return self._meta.get_field("seriousness").get_choices_display(self.seriousness) or "Not serious"
+        return self._meta.get_field("seriousness").get_choices_display(self.seriousness) or _("Not serious")
 
     def exposures_for_check(self):
         """The patient's live exposure periods to this product (the importer passes them in)."""
@@ -138,21 +144,27 @@ class InjectionSiteReaction(VoidableModel):
         reject_future(self.onset_date, "onset_date", errors)
         reject_future(self.resolution_date, "resolution_date", errors)
         if self.onset_date and self.resolution_date and self.resolution_date < self.onset_date:
-            add("resolution_date", "The resolution date is before the onset date.", "resolution_before_onset")
+            add("resolution_date", _("The resolution date is before the onset date."), "resolution_before_onset")
 
         seriousness = set(self.seriousness or [])
         if self.outcome == Outcome.FATAL and Seriousness.DEATH not in seriousness:
-            add("seriousness", "A fatal outcome requires the seriousness criterion 'Results in death'.",
+            add("seriousness", _("A fatal outcome requires the seriousness criterion 'Results in death'."),
                 "fatal_without_death")
         if Seriousness.DEATH in seriousness and self.outcome != Outcome.FATAL:
-            add("outcome", "The seriousness criterion 'Results in death' requires the outcome 'Fatal'.",
+            add("outcome", _("The seriousness criterion 'Results in death' requires the outcome 'Fatal'."),
                 "death_without_fatal")
         if self.ctcae_grade == CtcaeGrade.GRADE_5 and self.outcome != Outcome.FATAL:
-            add("ctcae_grade", "CTCAE grade 5 means death; the outcome must be 'Fatal'.", "grade5_without_fatal")
+            add("ctcae_grade", _("CTCAE grade 5 means death; the outcome must be 'Fatal'."), "grade5_without_fatal")
+        grades = GRADES_OF_SEVERITY.get(self.severity)
+        if self.ctcae_grade is not None and grades and self.ctcae_grade not in grades:
+            add("ctcae_grade", _("CTCAE grade %(grade)s does not match the severity '%(severity)s' (%(severity)s goes "
+                "with grade %(grades)s): change the severity or the grade."), "severity_grade_mismatch",
+                grade=self.ctcae_grade, severity=str(self.get_severity_display()).lower(),
+                grades=f"{grades[0]}–{grades[-1]}" if len(grades) > 1 else str(grades[0]))
         if self.outcome in RESOLVED_OUTCOMES and self.resolution_date is None:
-            add("resolution_date", "A recovered reaction needs a resolution date.", "resolved_without_date")
+            add("resolution_date", _("A recovered reaction needs a resolution date."), "resolved_without_date")
         if self.outcome in ONGOING_OUTCOMES and self.resolution_date is not None:
-            add("outcome", "A reaction with a resolution date cannot be recovering or not recovered.",
+            add("outcome", _("A reaction with a resolution date cannot be recovering or not recovered."),
                 "ongoing_outcome_with_resolution")
 
         if self.onset_date and self.patient_id and self.product_id and "onset_date" not in errors:
@@ -162,12 +174,12 @@ class InjectionSiteReaction(VoidableModel):
 
     def _check_against_exposures(self, exposures, add):
         if not exposures:
-            add("onset_date", "The patient has no recorded exposure to this product; record the exposure first.",
+            add("onset_date", _("The patient has no recorded exposure to this product; record the exposure first."),
                 "no_exposure")
             return
         first_start = min(period.start_date for period in exposures)
         if self.onset_date < first_start:
-            add("onset_date", "The onset (%(onset)s) is before the patient's first exposure to this product (%(start)s).",
+            add("onset_date", _("The onset (%(onset)s) is before the patient's first exposure to this product (%(start)s)."),
                 "onset_before_exposure", onset=self.onset_date.isoformat(), start=first_start.isoformat())
             return
         self.late_onset_flag = self.onset_is_late(exposures)
@@ -178,3 +190,72 @@ class InjectionSiteReaction(VoidableModel):
             return False
         ended = [p.end_date for p in exposures if p.end_date <= self.onset_date]
         return bool(ended) and self.onset_date - max(ended) > timedelta(days=LATE_ONSET_DAYS)
+
+
+class ReactionComment(models.Model):
+    """One remark on a case (who, when, text), part of its audit trail; never edited or deleted."""
+
+    reaction = models.ForeignKey(InjectionSiteReaction, on_delete=models.PROTECT, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    kind = models.CharField(max_length=10, choices=CommentKind.choices, default=CommentKind.COMMENT)
+    text = models.TextField(max_length=4000)
+    follow_up = models.ForeignKey("ReactionFollowUp", null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="comments", help_text="Set when the remark is about a follow-up.")
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} by {self.author} on {self.reaction}"
+
+    def clean(self):
+        if not (self.text or "").strip():
+            raise ValidationError({"text": "Write the comment first."})
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("Comments are part of the audit trail and cannot be deleted.")
+
+
+class ReactionFollowUp(models.Model):
+    """New information on a locked case: the next version of the case, reviewed before it applies.
+
+    The locked case is never unlocked: the follow-up holds the changed fields until a reviewer
+    locks it, then they are applied to the case in one step (its `case_version` goes up, so the
+    E2B export sends the same case id with the next version number).
+    """
+
+    reaction = models.ForeignKey(InjectionSiteReaction, on_delete=models.PROTECT, related_name="follow_ups")
+    case_version = models.PositiveIntegerField(help_text="The case version this follow-up makes (2 = first).")
+    received_on = models.DateField(verbose_name="date the new information was received")
+    summary = models.TextField(max_length=4000, verbose_name="what changed")
+    changes = models.JSONField(default=dict, blank=True, editable=False,
+                               help_text="The changed fields of the case, as form values.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+", editable=False)
+    reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["reaction", "case_version"]
+        constraints = [models.UniqueConstraint(fields=["reaction", "case_version"],
+                                               name="one_follow_up_per_case_version")]
+
+    def __str__(self):
+        return f"{self.reaction} follow-up (version {self.case_version})"
+
+    @property
+    def is_locked(self):
+        return self.status == Status.REVIEWED
+
+    def clean(self):
+        errors = {}
+        reject_future(self.received_on, "received_on", errors)
+        if not (self.summary or "").strip():
+            errors.setdefault("summary", []).append(ValidationError(_("Say what the new information is.")))
+        if errors:
+            raise ValidationError(errors)

@@ -8,8 +8,8 @@ from apps.accounts.roles import can_enter_data, is_reviewer, scoped_site
 from apps.patients.models import Patient
 from apps.patients.selectors import patient_ids_with_ref
 
-from .choices import Status
-from .models import InjectionSiteReaction
+from .choices import SITE_EDITABLE, Status
+from .models import InjectionSiteReaction, ReactionFollowUp
 
 # Share of all patients above which a site's listing walks the onset index on SQLite (see at_site).
 SQLITE_INDEX_WALK_SHARE = 0.05
@@ -87,13 +87,60 @@ def reaction_actions(*, user, reaction):
     live = not reaction.is_voided
     enters = can_enter_data(user)
     reviewer = is_reviewer(user)
-    editable = live and enters and not reaction.is_locked and (reaction.status == Status.DRAFT or reviewer)
+    editable = live and enters and not reaction.is_locked and (reaction.status in SITE_EDITABLE or reviewer)
+    open_follow_up = reaction_open_follow_up(reaction) if reaction.is_locked else None
     return {
         "edit": editable,
-        "submit": live and enters and reaction.status == Status.DRAFT,
+        "submit": live and enters and reaction.status in SITE_EDITABLE,
         "review": live and reviewer and reaction.status == Status.SUBMITTED,
+        "return": live and reviewer and reaction.status == Status.SUBMITTED,
+        "comment": live and enters,
+        "follow_up": live and enters and reaction.is_locked and open_follow_up is None,
+        "open_follow_up": open_follow_up,
         "void": live and (reviewer or (enters and reaction.status == Status.DRAFT)),
     }
+
+
+def reaction_open_follow_up(reaction):
+    """The follow-up of a locked case that is not locked yet, if any (at most one is open)."""
+    return reaction.follow_ups.exclude(status=Status.REVIEWED).first()
+
+
+def follow_up_get(*, user, pk):
+    """One follow-up of a case the user may see; another site's is a 404."""
+    reaction_ids = _scoped(user).values("pk")
+    return get_object_or_404(ReactionFollowUp.objects.select_related("reaction__patient__site", "created_by")
+                             .filter(reaction_id__in=reaction_ids), pk=pk)
+
+
+def follow_up_actions(*, user, follow_up):
+    live = not follow_up.reaction.is_voided
+    enters, reviewer = can_enter_data(user), is_reviewer(user)
+    return {
+        "edit": live and enters and (follow_up.status in SITE_EDITABLE or
+                                     (reviewer and follow_up.status == Status.SUBMITTED)),
+        "submit": live and enters and follow_up.status in SITE_EDITABLE,
+        "review": live and reviewer and follow_up.status == Status.SUBMITTED,
+    }
+
+
+def reporter_work(*, user, limit=10):
+    """A reporter's dashboard: their own drafts, the site's cases returned with a question, their
+    recent submissions (one query for the reactions, one for returned follow-ups)."""
+    live = _scoped(user).filter(voided_at__isnull=True, patient__voided_at__isnull=True)
+    recent = list(live.filter(Q(status=Status.RETURNED) | Q(reporter=user)).order_by("-updated_at")[:5 * limit])
+    returned = sorted((r for r in recent if r.status == Status.RETURNED), key=lambda r: r.updated_at)
+    return {
+        "drafts": [r for r in recent if r.status == Status.DRAFT and r.reporter_id == user.pk][:limit],
+        "returned": returned[:limit],
+        "returned_follow_ups": list(ReactionFollowUp.objects.filter(
+            status=Status.RETURNED, reaction__in=live).select_related("reaction__patient")[:limit]),
+        "submitted": [r for r in recent if r.status not in SITE_EDITABLE and r.reporter_id == user.pk][:limit],
+    }
+
+
+def reaction_comments(reaction):
+    return reaction.comments.select_related("author", "follow_up")
 
 
 def reactions_of_patient(*, user, patient):

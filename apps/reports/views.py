@@ -14,11 +14,14 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from apps.accounts.roles import can_run_reports
 
-from . import charts, exports, selectors, services
-from .forms import RunReportForm
+from apps.products.models import Product
+
+from . import charts, exports, schedules, selectors, services
+from .forms import RunReportForm, ScheduleForm
 from .models import ReportStatus
 
 REFRESH_SECONDS = 2
@@ -29,7 +32,7 @@ def reports_access(view):
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
         if not can_run_reports(request.user):
-            raise PermissionDenied("Aggregate reports are for analysts, reviewers and admins.")
+            raise PermissionDenied(_("Aggregate reports are for analysts, reviewers and admins."))
         return view(request, *args, **kwargs)
     return wrapper
 
@@ -41,7 +44,37 @@ def _get_report(request, pk):
 @reports_access
 def report_list(request):
     page = Paginator(selectors.report_list(user=request.user), 25).get_page(request.GET.get("page"))
-    return render(request, "reports/list.html", {"page": page})
+    return render(request, "reports/list.html", {
+        "page": page, "schedules": schedules.product_schedules(),
+        "can_change_schedules": schedules.can_change_schedules(request.user)})
+
+
+@reports_access
+def report_schedule(request, product_code):
+    """An admin changes a product's monthly schedule (day, time, enabled)."""
+    if not schedules.can_change_schedules(request.user):
+        raise PermissionDenied(_("Only administrators change report schedules."))
+    product = get_object_or_404(Product, code=product_code)
+    current = next(row for row in schedules.product_schedules() if row.product == product)
+    initial = {"day_of_month": 1, "hour": 6, "minute": 0, "enabled": True}
+    if current.task is not None and current.task.crontab is not None:
+        crontab = current.task.crontab
+        if crontab.day_of_month.isdigit() and crontab.hour.isdigit() and crontab.minute.isdigit():
+            initial = {"day_of_month": int(crontab.day_of_month), "hour": int(crontab.hour),
+                       "minute": int(crontab.minute), "enabled": current.task.enabled}
+    form = ScheduleForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            schedules.report_schedule_update(product=product, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("The monthly report of %(product)s is rescheduled.") % {"product": product})
+            return redirect("reports:list")
+    return render(request, "core/form_page.html", {
+        "form": form, "page_title": _("Monthly report schedule of %(product)s") % {"product": product}, "cancel_url": reverse("reports:list"),
+        "submit_label": _("Save schedule")}, status=400 if form.errors else 200)
 
 
 @reports_access
@@ -60,9 +93,9 @@ def report_run_now(request):
                 form.add_error(field if field in form.fields else None, errors)
         else:
             if report.status == ReportStatus.DONE:
-                messages.info(request, f"The data have not changed since report #{report.pk}: here it is.")
+                messages.info(request, _("The data have not changed since report #%(pk)s: here it is.") % {"pk": report.pk})
             else:
-                messages.success(request, f"Report #{report.pk} is queued; this page updates when it is done.")
+                messages.success(request, _("Report #%(pk)s is queued; this page updates when it is done.") % {"pk": report.pk})
             return redirect("reports:detail", pk=report.pk)
     return render(request, "reports/run.html", {"form": form}, status=400 if form.errors else 200)
 
@@ -97,7 +130,7 @@ def _filename(report, extension):
 def report_download_json(request, pk):
     report = _get_report(request, pk)
     if report.status != ReportStatus.DONE:
-        return JsonResponse({"error": f"Report #{report.pk} is {report.status}, not done."}, status=409)
+        return JsonResponse({"error": _("Report #%(pk)s is %(status)s, not done.") % {"pk": report.pk, "status": report.status}}, status=409)
     response = HttpResponse(json.dumps(exports.report_export(report), indent=2),
                             content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="{_filename(report, "json")}"'
@@ -108,7 +141,7 @@ def report_download_json(request, pk):
 def report_download_csv(request, pk):
     report = _get_report(request, pk)
     if report.status != ReportStatus.DONE:
-        return HttpResponse(f"Report #{report.pk} is {report.status}, not done.", status=409,
+        return HttpResponse(_("Report #%(pk)s is %(status)s, not done.") % {"pk": report.pk, "status": report.status}, status=409,
                             content_type="text/plain")
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_filename(report, "csv")}"'

@@ -11,6 +11,9 @@ class Proportion:
 
     k: int
     n: int
+    # True for a row that is its own denominator (e.g. "patients exposed" of the exposed): 100% by
+    # construction, so it has no sampling error and shows no interval.
+    by_construction: bool = False
 
     @property
     def share(self):
@@ -22,7 +25,7 @@ class Proportion:
 
     @cached_property
     def ci(self):
-        return clopper_pearson(self.k, self.n)
+        return None if self.by_construction else clopper_pearson(self.k, self.n)
 
     @property
     def ci_low_percent(self):
@@ -35,6 +38,8 @@ class Proportion:
     def __str__(self):
         if not self.n:
             return f"{self.k} / 0"
+        if self.ci is None:
+            return f"{self.k} / {self.n} ({self.percent:.1f}%)"
         return (f"{self.k} / {self.n} ({self.percent:.1f}%, 95% CI "
                 f"{self.ci_low_percent:.1f}–{self.ci_high_percent:.1f})")
 

@@ -236,7 +236,7 @@ def exposure_summary(cohort, reference=None):
         return f"{k} ({100 * k / total:.1f}%)" if total else str(k)
 
     rows = [
-        {"label": "Patients exposed", "patients": Proportion(n, n),
+        {"label": "Patients exposed", "patients": Proportion(n, n, by_construction=True),
          "reference": "" if reference is None or reference.safety_database_patients is None
          else str(reference.safety_database_patients)},
         {"label": "Exposed ≥ 6 months", "patients": Proportion(counts.exposed_6_months, n),

@@ -18,6 +18,8 @@ class ProportionColumn(tables.Column):
     def render(self, value):
         if not value.n:
             return format_html('<span class="text-body-secondary">{} / 0</span>', value.k)
+        if value.ci is None:
+            return format_html("{} / {} <strong>{}%</strong>", value.k, value.n, _number(value.percent))
         return format_html(
             '{} / {} <strong>{}%</strong> <span class="text-body-secondary small">({}–{})</span>',
             value.k, value.n, _number(value.percent), _number(value.ci_low_percent), _number(value.ci_high_percent))

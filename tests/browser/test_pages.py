@@ -33,7 +33,7 @@ def test_every_navigation_page_renders_without_console_errors(page, login, live_
     page.click("button:has-text('Show')")
     page.wait_for_url("**/summaries/?*")
     assert "2 / 2" in page.locator("table").first.inner_text()
-    page.goto(f"{live_server.url}/e2b/export/")
+    page.goto(f"{live_server.url}/e2b/")
     snapshot(page, "e2b-batch-export")
     assert page.console_errors == []
 

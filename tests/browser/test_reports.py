@@ -44,7 +44,8 @@ def test_an_analyst_runs_a_report_that_a_worker_computes_then_opens_and_download
     page.click("nav >> text=Reports")
     page.wait_for_url(f"{live_server.url}/reports/")
     page.click("a:has-text('Run now')")
-    page.fill("#id_as_of", "2025-12-31")
+    # The as-of date is left as the form fills it (today): the date input must accept it as it is.
+    assert page.input_value("#id_as_of") == date.today().isoformat()
     snapshot(page, "report-run-form")
     page.click("button:has-text('Run now')")
     page.wait_for_url(f"{live_server.url}/reports/*/")
@@ -67,7 +68,7 @@ def test_an_analyst_runs_a_report_that_a_worker_computes_then_opens_and_download
     with page.expect_download() as info:
         page.click("a:has-text('Download CSV')")
     download = info.value
-    assert download.suggested_filename == f"isr-report-{report.pk}-anakinra-all-sites-2025-12-31.csv"
+    assert download.suggested_filename == f"isr-report-{report.pk}-anakinra-all-sites-{report.as_of:%Y-%m-%d}.csv"
     text = Path(download.path()).read_text(encoding="utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
     assert len(rows) > 1 and any("isr_incidence" in cell for row in rows for cell in row)

@@ -113,7 +113,7 @@ def test_an_invalid_document_is_not_downloaded_and_the_page_names_the_setting(cl
 
 
 def test_a_batch_is_posted_from_a_list_of_ticked_cases(client, sender, make_case, reviewer):
-    first, second = make_case(), make_case(seriousness=["other_medically_important"])
+    first, second = make_case(status="reviewed"), make_case(status="reviewed", seriousness=["other_medically_important"])
     client.force_login(reviewer)
     listing = client.get(reverse("e2b:batch_export"))
     assert listing.status_code == 200
@@ -129,7 +129,7 @@ def test_a_batch_is_posted_from_a_list_of_ticked_cases(client, sender, make_case
 
 
 def test_a_batch_with_one_incomplete_case_is_refused_whole(client, sender, make_case, reviewer):
-    ready, uncoded = make_case(), make_case(meddra_version="")
+    ready, uncoded = make_case(status="reviewed"), make_case(status="reviewed", meddra_version="")
     client.force_login(reviewer)
     response = client.post(reverse("e2b:batch_export"), {"reaction": [ready.pk, uncoded.pk]})
     assert response.status_code == 400

@@ -47,12 +47,15 @@ def world(site, other_site, product, reporter, reviewer, sender):
                             reporter=reporter, onset_date=date(2025, 2, 1), resolution_date=date(2025, 2, 5))
     submitted = ReactionFactory(patient=patient, product=product, reaction_ref="R-SUB", status="submitted",
                                 **E2B_READY)
+    reviewed = ReactionFactory(patient=patient, product=product, reaction_ref="R-REV", status="reviewed",
+                               **{**E2B_READY, "onset_date": date(2025, 3, 1), "resolution_date": date(2025, 3, 9)})
     other_patient = PatientFactory(site=other_site, patient_ref="P-OTHER")
     # A period no reaction needs: voiding the patient's only period under reactions is refused.
     spare_exposure = ExposurePeriodFactory(patient=PatientFactory(site=site, patient_ref="P-3"), product=product,
                                            start_date=date(2025, 1, 1))
-    return {"spare_exposure": spare_exposure, "site": site, "other_site": other_site, "product": product, "patient": patient,
-            "unexposed": unexposed, "exposure": exposure, "draft": draft, "submitted": submitted,
+    return {"spare_exposure": spare_exposure, "site": site, "other_site": other_site, "product": product,
+            "patient": patient,
+            "unexposed": unexposed, "exposure": exposure, "draft": draft, "submitted": submitted, "reviewed": reviewed,
             "other_patient": other_patient, "reporter": reporter, "reviewer": reviewer}
 
 
@@ -70,7 +73,7 @@ class FormCase:
 
 def ids(world):
     return [str(world[key].pk) for key in ("site", "other_site", "product", "patient", "other_patient", "draft",
-                                             "submitted")]
+                                             "submitted", "reviewed")]
 
 
 def reaction_payload(**overrides):
@@ -108,7 +111,7 @@ CASES = {
     "reaction edit": FormCase(
         url=lambda w: reverse("reactions:update", args=[w["draft"].pk]), model=InjectionSiteReaction,
         record="draft", multi=("symptoms", "seriousness"), extra=ids,
-        valid=lambda w: reaction_payload(version=w["draft"].version, severity="moderate")),
+        valid=lambda w: reaction_payload(version=w["draft"].version, severity="moderate", ctcae_grade="2")),
     "reaction review": FormCase(
         url=lambda w: reverse("reactions:review", args=[w["submitted"].pk]), model=InjectionSiteReaction,
         record="submitted", extra=ids,
@@ -125,7 +128,7 @@ CASES = {
                          "exposure_start_from": "", "exposure_start_to": "", "reference_profile": ""}),
     "e2b batch export": FormCase(
         url=lambda w: reverse("e2b:batch_export"), model=E2bExport, multi=("reaction",), extra=ids,
-        valid=lambda w: {"reaction": [w["submitted"].pk]}),
+        valid=lambda w: {"reaction": [w["reviewed"].pk]}),
 }
 
 

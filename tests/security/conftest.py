@@ -4,6 +4,8 @@ from types import SimpleNamespace
 
 import pytest
 
+from apps.imports.models import ImportJob
+from apps.reactions.models import ReactionFollowUp
 from apps.reports import services as report_services
 from tests.factories import ExposurePeriodFactory, PatientFactory, ReactionFactory, UserFactory
 
@@ -46,6 +48,15 @@ def world(site, product, reporter, sender):
                                                      "resolution_date": date(2025, 3, 9)})
     for reaction in (draft, submitted, reviewed):
         reaction.full_clean()
+    # Follow-ups of two other locked cases: a draft and a submitted one (the reviewed case above has none).
+    follow_ups = {}
+    for index, status in enumerate(("draft", "submitted"), start=1):
+        locked = ReactionFactory(patient=patient, product=product, reaction_ref=f"R-FU-{index}", status="reviewed",
+                                 reporter=reporter, **{**E2B_READY, "onset_date": date(2025, 5, index),
+                                                       "resolution_date": date(2025, 5, 20)})
+        follow_ups[status] = ReactionFollowUp.objects.create(
+            reaction=locked, case_version=2, received_on=date(2025, 6, 1), summary="Resolved later than reported.",
+            changes={"resolution_date": "2025-05-25"}, status=status, created_by=reporter)
     report = report_services.report_request(product=product, as_of=date(2025, 6, 30), site=site, queue=False)
     report = report_services.report_run(report_id=report.pk)
     assert report.status == "done", report.error
@@ -53,4 +64,6 @@ def world(site, product, reporter, sender):
     spare_exposure = ExposurePeriodFactory(patient=PatientFactory(site=site, patient_ref="P-SEC-2"), product=product,
                                            start_date=date(2025, 1, 1))
     return SimpleNamespace(patient=patient, exposure=exposure, draft=draft, submitted=submitted, reviewed=reviewed,
-                           report=report, spare_exposure=spare_exposure)
+                           report=report, spare_exposure=spare_exposure, follow_up_draft=follow_ups["draft"],
+                           follow_up_submitted=follow_ups["submitted"],
+                           import_job=ImportJob.objects.create(created_by=reporter))

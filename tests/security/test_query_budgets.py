@@ -86,7 +86,7 @@ FORM_POSTS = [
      lambda w: {"causality": "probable", "meddra_llt_code": "10022086", "meddra_version": "27.1"}, "reviewer", 302),
     ("reactions:void", lambda w: {"pk": w.draft.pk}, lambda w: {"reason": "entered twice"}, "reporter", 302),
     ("reports:run", lambda w: {}, lambda w: {"product": w.draft.product_id, "as_of": "2025-06-30"}, "analyst", 302),
-    ("e2b:batch_export", lambda w: {}, lambda w: {"reaction": [w.submitted.pk]}, "reviewer", 200),
+    ("e2b:batch_export", lambda w: {}, lambda w: {"reaction": [w.reviewed.pk]}, "reviewer", 200),
     ("logout", lambda w: {}, lambda w: {}, "reporter", 302),
 ]
 

@@ -96,6 +96,9 @@ def record_probes(name):
 
 EXPECTATIONS = {
     "dashboard:home": [Probe(EVERYONE)],
+    # The language switcher works for everyone, the login page included; it only sets a cookie.
+    "set_language": [Probe((302,) * 7, method="post", data=lambda world: {"language": "it", "next": "/"}),
+                     Probe((302,) * 7)],
     "/favicon.ico": [Probe((301,) * 7)],
     "login": [Probe((200,) * 7)],
     "logout": [Probe((302,) * 7, method="post"), Probe((405,) * 7)],
@@ -128,10 +131,46 @@ EXPECTATIONS = {
         Probe((LOGIN, 403, 404, 200, 404, 403, 200), pk("submitted")),
         Probe((LOGIN, 403, 404, 200, 404, 403, 200), pk("reviewed")),
     ],
+    "reactions:report": [Probe(DATA_ENTRY), Probe(DATA_ENTRY, query={"patient_ref": "nobody"})],
+    "reactions:return": [
+        Probe((LOGIN, 403, 404, 200, 404, 403, 200), pk("submitted")),
+        Probe((LOGIN, 403, 404, 403, 404, 403, 403), pk("draft")),
+    ],
+    "reactions:comment": [
+        Probe((LOGIN, 405, 405, 405, 405, 405, 405), pk("submitted")),
+        Probe((LOGIN, 302, 404, 302, 404, 403, 302), pk("submitted"), method="post",
+              data=lambda world: {"text": "Please check the diameter."}),
+    ],
+    "reactions:followup_create": [
+        Probe(SITE_01_WRITE, pk("reviewed")),
+        Probe((LOGIN, 403, 404, 403, 404, 403, 403), pk("submitted")),
+    ],
+    "reactions:followup_update": [
+        Probe(SITE_01_WRITE, pk("follow_up_draft")),
+        Probe((LOGIN, 403, 404, 200, 404, 403, 200), pk("follow_up_submitted")),
+    ],
+    "reactions:followup_submit": [
+        Probe((LOGIN, 405, 405, 405, 405, 405, 405), pk("follow_up_draft")),
+        Probe((LOGIN, 302, 404, 302, 404, 403, 302), pk("follow_up_draft"), method="post"),
+    ],
+    "reactions:followup_return": [
+        Probe((LOGIN, 403, 404, 200, 404, 403, 200), pk("follow_up_submitted")),
+        Probe((LOGIN, 403, 404, 403, 404, 403, 403), pk("follow_up_draft")),
+    ],
+    "reactions:followup_review": [
+        Probe((LOGIN, 405, 405, 405, 405, 405, 405), pk("follow_up_submitted")),
+        Probe((LOGIN, 403, 404, 302, 404, 403, 302), pk("follow_up_submitted"), method="post"),
+    ],
     "reactions:history": [Probe(SITE_01_READ, pk("reviewed")),
                           Probe((LOGIN, 405, 405, 405, 405, 405, 405), pk("reviewed"), method="post")],
+    "imports:upload": [Probe(DATA_ENTRY)],
+    # A site-bound user sees their own imports; central staff see every import.
+    "imports:detail": [Probe((LOGIN, 200, 404, 200, 404, 403, 200), pk("import_job"))],
+    "imports:status": [Probe((LOGIN, 200, 404, 200, 404, 403, 200), pk("import_job"),
+                             content_type="application/json")],
     "reports:list": [Probe(REPORTS)],
     "reports:run": [Probe(REPORTS)],
+    "reports:schedule": [Probe((LOGIN, 403, 403, 403, 403, 403, 200), lambda world: {"product_code": "anakinra"})],
     "reports:detail": [Probe(SITE_01_REPORT, report_pk)],
     "reports:status": [Probe(SITE_01_REPORT, report_pk, content_type="application/json")],
     "reports:download_json": [Probe(SITE_01_REPORT, report_pk, content_type="application/json")],
@@ -150,7 +189,7 @@ EXPECTATIONS = {
         Probe((LOGIN, 403, 403, 200, 200, 403, 200)),
         # Another site's reviewer is refused the id like an id that does not exist.
         Probe((LOGIN, 403, 403, 200, 400, 403, 200), method="post",
-              data=lambda world: {"reaction": [world.submitted.pk]}, content_type="application/xml"),
+              data=lambda world: {"reaction": [world.reviewed.pk]}, content_type="application/xml"),
     ],
 }
 

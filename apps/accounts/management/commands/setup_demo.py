@@ -34,4 +34,8 @@ class Command(BaseCommand):
             user.is_superuser = role == "admin"
             user.save()
             user.groups.set([Group.objects.get(name=role)])
-        self.stdout.write(self.style.SUCCESS(f"Demo users ready (password {DEMO_PASSWORD})."))
+        from apps.e2b.services import sender_ensure_demo
+
+        sender = sender_ensure_demo()
+        self.stdout.write(self.style.SUCCESS(f"Demo users ready (password {DEMO_PASSWORD}); "
+                                             f"E2B sender: {sender}."))

@@ -1,0 +1,237 @@
+"""Queries back to the site, comments, notifications and follow-ups of locked cases."""
+from datetime import date
+
+import pytest
+from django.core import mail
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from apps.e2b.services import e2b_export
+from apps.reactions.models import InjectionSiteReaction, ReactionComment, ReactionFollowUp
+from apps.reactions.services import (reaction_comment_add, reaction_followup_create, reaction_followup_lock,
+                                     reaction_followup_return, reaction_followup_submit, reaction_followup_update,
+                                     reaction_return, reaction_review, reaction_submit, reaction_update)
+from tests.factories import ReactionFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+CASE = dict(onset_date=date(2025, 1, 10), resolution_date=date(2025, 1, 30), outcome="recovered", seriousness=[],
+            meddra_llt_code="10022086", meddra_version="27.1", action_taken="unchanged",
+            injection_site="abdomen_left", diameter_mm=35, symptoms=["erythema"], reporter_qualification="physician")
+
+
+@pytest.fixture(autouse=True)
+def emails(reporter, reviewer):
+    reporter.email, reviewer.email = "nurse@site01.example", "reviewer@pv.example"
+    reporter.save()
+    reviewer.save()
+
+
+@pytest.fixture
+def draft(exposure, reporter):
+    return ReactionFactory(patient=exposure.patient, product=exposure.product, status="draft", reporter=reporter,
+                           reaction_ref="R-WF-1", **CASE)
+
+
+def locked_case(draft, reporter, reviewer, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        reaction_submit(reaction=draft, actor=reporter)
+        return reaction_review(reaction=draft, actor=reviewer, causality="probable")
+
+
+def test_a_returned_case_goes_back_to_the_site_which_answers_and_resubmits(
+        draft, reporter, reviewer, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        reaction_submit(reaction=draft, actor=reporter)
+    assert [m.to for m in mail.outbox] == [["reviewer@pv.example"]]
+    assert "submitted for review" in mail.outbox[0].subject
+
+    with django_capture_on_commit_callbacks(execute=True):
+        returned = reaction_return(reaction=draft, actor=reviewer, question="  Which arm was injected?  ")
+    assert returned.status == "returned"
+    question = ReactionComment.objects.get()
+    assert (question.kind, question.author, question.text) == ("question", reviewer, "Which arm was injected?")
+    assert mail.outbox[1].to == ["nurse@site01.example"] and "Which arm was injected?" in mail.outbox[1].body
+
+    # The site answers by editing (a reporter may edit a returned case) and submitting again.
+    edited = reaction_update(reaction=returned, actor=reporter, expected_version=returned.version,
+                             injection_site="upper_arm_left")
+    reaction_comment_add(reaction=edited, actor=reporter, text="Left upper arm, corrected.")
+    with django_capture_on_commit_callbacks(execute=True):
+        resubmitted = reaction_submit(reaction=edited, actor=reporter)
+    assert resubmitted.status == "submitted"
+    assert resubmitted.history.first().history_change_reason == "Resubmitted after a question"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        locked = reaction_review(reaction=resubmitted, actor=reviewer, causality="probable")
+    assert locked.status == "reviewed"
+    assert mail.outbox[-1].to == ["nurse@site01.example"] and "locked" in mail.outbox[-1].subject
+
+
+@pytest.mark.parametrize("question", ["", "   "])
+def test_a_return_needs_a_question_and_writes_nothing_without_one(draft, reporter, reviewer, question):
+    reaction_submit(reaction=draft, actor=reporter)
+    with pytest.raises(ValidationError) as raised:
+        reaction_return(reaction=draft, actor=reviewer, question=question)
+    assert "question" in raised.value.message_dict
+    draft.refresh_from_db()
+    assert draft.status == "submitted" and not ReactionComment.objects.exists()
+
+
+def test_only_a_reviewer_returns_and_only_a_submitted_case(draft, reporter, reviewer, analyst, other_reporter):
+    with pytest.raises(ValidationError):
+        reaction_return(reaction=draft, actor=reviewer, question="?")  # still a draft
+    reaction_submit(reaction=draft, actor=reporter)
+    for user in (reporter, analyst):
+        with pytest.raises(PermissionDenied):
+            reaction_return(reaction=draft, actor=user, question="Why?")
+    site_02_reviewer = UserFactory(site=other_reporter.site, roles=["reviewer"])
+    with pytest.raises(PermissionDenied):
+        reaction_return(reaction=draft, actor=site_02_reviewer, question="Why?")
+    assert reaction_return(reaction=draft, actor=reviewer, question="Why?").status == "returned"
+
+
+def test_analysts_do_not_comment_and_other_sites_cannot_see(draft, analyst, other_reporter):
+    for user in (analyst, other_reporter):
+        with pytest.raises(PermissionDenied):
+            reaction_comment_add(reaction=draft, actor=user, text="hello")
+    assert not ReactionComment.objects.exists()
+
+
+def test_comments_are_in_the_cases_history_page(client, draft, reporter):
+    reaction_comment_add(reaction=draft, actor=reporter, text="Photo kept in the clinic file.")
+    client.force_login(reporter)
+    page = client.get(reverse("reactions:history", args=[draft.pk])).content.decode()
+    assert "Photo kept in the clinic file." in page and "reporter-01" in page
+    with pytest.raises(ValidationError):
+        ReactionComment.objects.get().delete()
+
+
+def test_a_mail_server_failure_does_not_undo_the_step(draft, reporter, settings, django_capture_on_commit_callbacks,
+                                                     caplog):
+    settings.EMAIL_BACKEND = "tests.reactions.test_workflow.BrokenBackend"
+    with django_capture_on_commit_callbacks(execute=True):
+        reaction_submit(reaction=draft, actor=reporter)
+    draft.refresh_from_db()
+    assert draft.status == "submitted"
+    assert "Could not send the notification" in caplog.text
+
+
+class BrokenBackend:
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        raise ConnectionRefusedError("mail server down")
+
+
+# --- follow-ups ---------------------------------------------------------------------------------
+
+def test_a_follow_up_is_the_next_version_of_the_locked_case_and_exports_with_the_same_case_id(
+        draft, reporter, reviewer, sender, django_capture_on_commit_callbacks):
+    case = locked_case(draft, reporter, reviewer, django_capture_on_commit_callbacks)
+    first = e2b_export(reactions=[case], actor=reviewer).exports[0]
+    assert first.version_number == 1
+
+    follow_up = reaction_followup_create(reaction=case, actor=reporter, received_on=date(2025, 2, 15),
+                                         summary="Swelling persisted; resolved later.",
+                                         resolution_date=date(2025, 2, 10), severity="mild", ctcae_grade=1)
+    assert follow_up.case_version == 2 and follow_up.status == "draft"
+    assert follow_up.changes == {"resolution_date": "2025-02-10", "ctcae_grade": 1}
+    case.refresh_from_db()
+    # The locked case is untouched until the follow-up is reviewed.
+    assert (case.status, case.resolution_date, case.case_version) == ("reviewed", date(2025, 1, 30), 1)
+
+    reaction_followup_submit(follow_up=follow_up, actor=reporter)
+    reaction_followup_return(follow_up=follow_up, actor=reviewer, question="Which date exactly?")
+    follow_up = reaction_followup_update(follow_up=follow_up, actor=reporter, received_on=date(2025, 2, 15),
+                                         summary="Resolved on 2025-02-11 (clinic visit).",
+                                         resolution_date=date(2025, 2, 11), ctcae_grade=1)
+    reaction_followup_submit(follow_up=follow_up, actor=reporter)
+    with django_capture_on_commit_callbacks(execute=True):
+        locked = reaction_followup_lock(follow_up=follow_up, actor=reviewer)
+    case.refresh_from_db()
+    assert locked.status == "reviewed"
+    assert (case.status, case.case_version, case.resolution_date, case.latest_information_on) == (
+        "reviewed", 2, date(2025, 2, 11), date(2025, 2, 15))
+    assert case.history.first().history_change_reason == "Follow-up reviewed and locked"
+
+    second = e2b_export(reactions=[case], actor=reviewer).exports[0]
+    assert (second.case_id, second.version_number) == (first.case_id, 2)
+    assert "20250215" in second.message_xml  # C.1.5 most recent information: the follow-up's receipt date
+
+
+def test_a_follow_up_that_breaks_a_rule_is_refused_whole(draft, reporter, reviewer,
+                                                         django_capture_on_commit_callbacks):
+    case = locked_case(draft, reporter, reviewer, django_capture_on_commit_callbacks)
+    with pytest.raises(ValidationError) as raised:
+        reaction_followup_create(reaction=case, actor=reporter, received_on=date(2025, 2, 15), summary="Graded",
+                                 severity="mild", ctcae_grade=3)
+    assert "ctcae_grade" in raised.value.message_dict
+    with pytest.raises(ValidationError) as raised:
+        reaction_followup_create(reaction=case, actor=reporter, received_on=date(2999, 1, 1), summary="x")
+    assert "received_on" in raised.value.message_dict
+    assert not ReactionFollowUp.objects.exists()
+
+
+def test_follow_ups_only_on_locked_cases_one_at_a_time_and_not_empty(draft, reporter, reviewer,
+                                                                      django_capture_on_commit_callbacks):
+    with pytest.raises(ValidationError):
+        reaction_followup_create(reaction=draft, actor=reporter, received_on=date(2025, 2, 1), summary="x")
+    case = locked_case(draft, reporter, reviewer, django_capture_on_commit_callbacks)
+    follow_up = reaction_followup_create(reaction=case, actor=reporter, received_on=date(2025, 2, 1),
+                                         summary="Nothing new in fact")
+    with pytest.raises(ValidationError, match="in progress"):
+        reaction_followup_create(reaction=case, actor=reporter, received_on=date(2025, 2, 1), summary="again")
+    with pytest.raises(ValidationError, match="changes nothing"):
+        reaction_followup_submit(follow_up=follow_up, actor=reporter)
+    with pytest.raises(PermissionDenied):
+        reaction_followup_lock(follow_up=follow_up, actor=reporter)
+
+
+def test_the_detail_page_offers_each_step_to_the_right_role(client, draft, reporter, reviewer, analyst):
+    reaction_submit(reaction=draft, actor=reporter)
+    client.force_login(reviewer)
+    assert 'id="return-button"' in client.get(reverse("reactions:detail", args=[draft.pk])).content.decode()
+    response = client.post(reverse("reactions:return", args=[draft.pk]), {"question": "Diameter?"})
+    assert response.status_code == 302
+    client.force_login(reporter)
+    page = client.get(reverse("reactions:detail", args=[draft.pk])).content.decode()
+    assert 'id="returned-banner"' in page and "Diameter?" in page and 'id="edit-button"' in page
+    client.force_login(analyst)
+    page = client.get(reverse("reactions:detail", args=[draft.pk])).content.decode()
+    assert 'id="comment-form"' not in page and 'id="edit-button"' not in page
+
+
+TEXT = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=4100)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(question=TEXT)
+def test_the_return_form_never_fails_and_never_half_writes(client, draft, reporter, reviewer, question):
+    InjectionSiteReaction.objects.filter(pk=draft.pk).update(status="submitted")
+    before = ReactionComment.objects.count()
+    client.force_login(reviewer)
+    response = client.post(reverse("reactions:return", args=[draft.pk]), {"question": question})
+    draft.refresh_from_db()
+    if response.status_code == 302:
+        assert draft.status == "returned" and ReactionComment.objects.count() == before + 1
+        assert ReactionComment.objects.last().text == question.strip()
+    else:
+        assert response.status_code == 200 and draft.status == "submitted"
+        assert ReactionComment.objects.count() == before
+        assert 'data-error-for="question"' in response.content.decode()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=TEXT)
+def test_the_comment_form_never_fails_and_never_half_writes(client, draft, reporter, text):
+    before = ReactionComment.objects.count()
+    client.force_login(reporter)
+    response = client.post(reverse("reactions:comment", args=[draft.pk]), {"text": text})
+    assert response.status_code == 302
+    # Django's CharField strips the text, then refuses it empty, over 4000 characters or with a NUL.
+    valid = bool(text.strip()) and len(text.strip()) <= 4000 and "\x00" not in text
+    expected = before + (1 if valid else 0)
+    assert ReactionComment.objects.count() == expected
