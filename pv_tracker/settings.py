@@ -302,7 +302,7 @@ if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
 else:
     PROGRESS_CACHE = {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
                       "LOCATION": str(VAR_DIR / "progress")}
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}, "progress": PROGRESS_CACHE}
+CACHES["progress"] = PROGRESS_CACHE  # beside the shared default cache (CACHE_URL, above)
 
 LOGGING = {
     "version": 1,
