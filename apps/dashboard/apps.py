@@ -6,8 +6,6 @@ class DashboardConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from apps.summaries.snapshots import register_figures
+        from apps.summaries.figure_kinds import register_figures
 
-        from .selectors import dashboard_figures
-
-        register_figures("dashboard", dashboard_figures)
+        register_figures("dashboard", "apps.dashboard.selectors.dashboard_figures")

@@ -9,7 +9,10 @@ class SummariesConfig(AppConfig):
     def ready(self):
         from apps.core.maintenance import bulk_data_written
 
-        from .snapshots import request_refresh
+        bulk_data_written.connect(_refresh_after_bulk_write, dispatch_uid="summaries-refresh-after-bulk-write")
 
-        bulk_data_written.connect(lambda sender, **kwargs: request_refresh(), weak=False,
-                                  dispatch_uid="summaries-refresh-after-bulk-write")
+
+def _refresh_after_bulk_write(sender, **kwargs):
+    from .snapshots import request_refresh  # here, not at start-up: it loads the statistics (scipy)
+
+    request_refresh()

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 
+from django.utils.functional import Promise
+
 from apps.cohort import queries
 from apps.cohort.rules import DAYS_PER_YEAR, SIX_MONTHS_DAYS, TWELVE_MONTHS_DAYS
 from apps.cohort.scope import Scope
@@ -41,11 +43,11 @@ class Summary:
 
     def as_json(self) -> dict:
         """Columns, rows and notes as plain JSON (a proportion cell: count, denominator, share, ci95)."""
-        return {"slug": self.slug, "title": self.title, "description": self.description,
-                "columns": [{"key": c.key, "header": c.header, "kind": c.kind} for c in self.columns],
-                "rows": [{key: value.as_json() if isinstance(value, Proportion) else value for key, value in row.items()}
-                         for row in self.rows],
-                "notes": list(self.notes)}
+        return {"slug": self.slug, "title": _text(self.title), "description": _text(self.description),
+                "columns": [{"key": c.key, "header": _text(c.header), "kind": c.kind} for c in self.columns],
+                "rows": [{key: value.as_json() if isinstance(value, Proportion) else _text(value)
+                          for key, value in row.items()} for row in self.rows],
+                "notes": [_text(note) for note in self.notes]}
 
     @classmethod
     def from_json(cls, data: dict) -> "Summary":
@@ -75,6 +77,11 @@ class Summary:
 
 CSV_HEADER = ["table", "row", "column", "count", "denominator", "percent", "ci95_low_percent", "ci95_high_percent",
               "text"]
+
+
+def _text(value):
+    """A lazily translated text as the string of the active language (JSON cannot hold a lazy string)."""
+    return str(value) if isinstance(value, Promise) else value
 
 
 class CohortCounts:

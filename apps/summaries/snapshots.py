@@ -20,6 +20,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from apps.accounts.models import Site
 from apps.cohort.scope import Scope
@@ -27,6 +28,7 @@ from apps.core.models import today
 from apps.products.models import Product
 
 from .cache import data_stamp
+from .figure_kinds import FIGURE_KINDS
 from .models import FigureSnapshot
 from .selectors import all_summaries
 
@@ -38,13 +40,9 @@ RUNNING_KEY = "figures:refresh-running"
 QUEUE_DEBOUNCE_SECONDS = 30
 RUN_LOCK_SECONDS = 1800
 
-# kind -> compute(scope, reference) -> JSON; the dashboard registers its own (apps.dashboard.apps).
-FIGURE_KINDS = {"summaries": lambda scope, reference: {
-    "tables": [summary.as_json() for summary in all_summaries(scope, reference)]}}
-
-
-def register_figures(kind, compute):
-    FIGURE_KINDS[kind] = compute
+def summaries_figures(scope, reference):
+    """What the refresh task stores for the summary pages of a scope: every table."""
+    return {"tables": [summary.as_json() for summary in all_summaries(scope, reference)]}
 
 
 def scope_key(kind, scope: Scope) -> str:
@@ -75,7 +73,8 @@ def refresh_figures() -> int:
                                                                                             "data_stamp")}
     written = 0
     for scope, reference in precomputed_scopes():
-        for kind, compute in FIGURE_KINDS.items():
+        for kind, compute_path in FIGURE_KINDS.items():
+            compute = import_string(compute_path)
             key = scope_key(kind, scope)
             existing = current.get(key)
             if existing is not None and existing.data_stamp == stamp and existing.as_of == scope.as_of:

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reactions', '0006_reaction_date_constraint'),
+        ('reactions', '0007_reaction_date_constraint'),
         ('reactions', '0006_case_queries_comments_follow_ups'),
     ]
 

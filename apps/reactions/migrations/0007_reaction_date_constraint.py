@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('patients', '0003_reference_search_trgm'),
         ('products', '0002_seed_anakinra'),
-        ('reactions', '0005_drop_unread_indexes'),
+        ('reactions', '0006_case_queries_comments_follow_ups'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
