@@ -53,11 +53,11 @@ class InjectionSiteReaction(VoidableModel):
     narrative = models.TextField(blank=True)
     # C.1.4 / C.1.5: the case's own receipt dates, never the row's timestamps. The first is day zero of
     # the regulatory clock (apps/clocks); a follow-up moves the second.
-    received_date = models.DateField(default=today, verbose_name="date first received (C.1.4)",
-                                     help_text="When the organisation first learned of the case (day zero).")
+    received_date = models.DateField(default=today, verbose_name=_("date first received (C.1.4)"),
+                                     help_text=_("When the organisation first learned of the case (day zero)."))
     latest_information_date = models.DateField(null=True, blank=True,
-                                               verbose_name="date of most recent information (C.1.5)",
-                                               help_text="Leave empty until follow-up information arrives.")
+                                               verbose_name=_("date of most recent information (C.1.5)"),
+                                               help_text=_("Leave empty until follow-up information arrives."))
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="+", editable=False, db_index=False)  # read by no query

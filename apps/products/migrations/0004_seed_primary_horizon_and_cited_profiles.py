@@ -26,8 +26,13 @@ FLEISCHMANN_RATES = [
 def seed(apps, schema_editor):
     Product = apps.get_model("products", "Product")
     ReferenceProfile = apps.get_model("products", "ReferenceProfile")
-    # Whatever profile was "current" (there was one per product) becomes the primary one.
-    ReferenceProfile.objects.filter(is_current=True).update(is_primary=True)
+    # Whatever profile was "current" (there was one per product) becomes the primary one; run again
+    # (the tests re-seed after emptying the tables), a product that has a primary profile keeps it.
+    for product_id in ReferenceProfile.objects.filter(is_current=True).values_list("product_id", flat=True).distinct():
+        if not ReferenceProfile.objects.filter(product_id=product_id, is_primary=True).exists():
+            ReferenceProfile.objects.filter(
+                pk=ReferenceProfile.objects.filter(product_id=product_id, is_current=True).order_by("pk").values("pk")[:1]
+            ).update(is_primary=True)
     anakinra = Product.objects.filter(code="anakinra").first()
     if anakinra is None:
         return
