@@ -1,3 +1,4 @@
+from django.apps import apps as django_apps
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -59,9 +60,8 @@ class ExposurePeriod(VoidableModel):
     def reactions_left_uncovered(self, *, product_id, remaining):
         """Live reactions of this patient to `product_id` that would precede every period of `remaining`
         (or have no period at all): what an edit or void must not leave behind. At most 11 (10 named)."""
-        from apps.reactions.models import InjectionSiteReaction
-
-        reactions = InjectionSiteReaction.objects.filter(patient_id=self.patient_id, product_id=product_id,
+        # Looked up in the app registry: the reactions app builds on this one, not the other way round.
+        reactions = django_apps.get_model("reactions", "InjectionSiteReaction").objects.filter(patient_id=self.patient_id, product_id=product_id,
                                                          voided_at__isnull=True)
         if remaining:
             reactions = reactions.filter(onset_date__lt=min(period.start_date for period in remaining))
