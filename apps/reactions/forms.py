@@ -163,12 +163,8 @@ class ReactionFollowUpForm(DuplicateConfirmMixin, ServiceModelForm):
     summary = forms.CharField(label=_("What changed"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000,
                               help_text=FOLLOW_UP_HELP)
 
-    class Meta:
-        model = InjectionSiteReaction
-        fields = [*EDITABLE_FIELDS, "causality"]
-        labels = LABELS
-        help_texts = HELP_TEXTS
-        widgets = WIDGETS
+    class Meta(ReactionUpdateForm.Meta):
+        """The same case fields as an edit of the case."""
 
     def __init__(self, *args, user, follow_up=None, **kwargs):
         super().__init__(*args, **kwargs)
