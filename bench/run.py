@@ -5,8 +5,12 @@
     python bench/run.py --db postgresql --patients 100000
 
 Steps: fresh database (var/bench/sqlite/db.sqlite3, or PostgreSQL database `pv_bench`,
-dropped and re-created), migrate, generate_demo_data, then measure the aggregate report,
-every summary, dashboard and listing page (server time through the Django test Client,
+dropped and re-created), migrate, load the cohort — by default with the CSV importer, as a user
+would (`--load import`: the generator writes the files, `pv_csv_import` loads them; no manual
+ANALYZE: the import refreshes the planner statistics itself), or with the generator's raw bulk
+insert (`--load generate`) — then measure the summary pages and the dashboard on that fresh data
+(first request right after the import, the refresh task, and cold after a write), the aggregate
+report, every summary, dashboard and listing page (server time through the Django test Client,
 p50/p95 over repeated requests, query counts), the CSV import (rows per second) and the peak
 memory. Each time is printed beside a floor measured in the same run: hand-written SQL
 computing the same counts (or, for the import, the raw bulk insert of the generator).
@@ -33,7 +37,12 @@ from common import use_fresh_database  # noqa: E402  (bench/common.py, beside th
 TARGETS = {
     "report_seconds": 10.0, "report_floor_ratio": 2.0, "page_p95_ms": 200.0, "page_queries": 15,
     "import_rows_per_second_postgresql": 20000,
+    # Summary pages and dashboard, cold after a write on freshly imported data, as superuser.
+    "fresh_cold_floor_ratio": 0.1, "fresh_superuser_queries": 12,
 }
+FRESH_PAGES = ("dashboard", "summaries-index", *(f"summary:{slug}" for slug in (
+    "incidence-by-site", "incidence-by-month", "incidence-by-dose", "severity", "ctcae-grade", "symptoms",
+    "duration", "exposure")))
 
 
 def parse_args():
@@ -41,6 +50,13 @@ def parse_args():
     parser.add_argument("--db", choices=("sqlite", "postgresql"), required=True)
     parser.add_argument("--patients", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--fresh-only", action="store_true",
+                        help="Measure only the floors and the fresh-data pages (summaries, dashboard), then stop.")
+    parser.add_argument("--existing", action="store_true",
+                        help="Reuse the cohort a previous run loaded into this run's database instead of a fresh one "
+                             "(its planner statistics are those the import left: still no manual ANALYZE).")
+    parser.add_argument("--load", choices=("import", "generate"), default="import",
+                        help="Load the cohort with the CSV importer (default) or the generator's bulk insert.")
     parser.add_argument("--repeat", type=int, default=20, help="Requests per page (after one warm-up).")
     parser.add_argument("--report-repeat", type=int, default=3)
     parser.add_argument("--import-patients", type=int, default=None,
@@ -52,8 +68,9 @@ def parse_args():
 
 
 def configure_environment(args):
-    """A fresh database for this run only; never the dev or test database."""
-    use_fresh_database(args.db, ROOT / "var" / "bench" / args.db, args.postgres_url)
+    """A fresh database for this run only (or, with --existing, the one the last run loaded); never the dev or
+    test database."""
+    use_fresh_database(args.db, ROOT / "var" / "bench" / args.db, args.postgres_url, keep=args.existing)
 
 
 def timed(function, repeat):
@@ -207,7 +224,7 @@ def run_floor(name, sql):
     """The report's floors run under the report's planner settings (JIT off on PostgreSQL), the others as is."""
     if not name.startswith("aggregate-report"):
         return run_sql(sql)
-    from apps.reports.selectors import without_jit
+    from apps.cohort.sql import without_jit
 
     with without_jit():
         return run_sql(sql)
@@ -231,28 +248,133 @@ def step_generate(args, out):
                    "generate_seconds": round(result.seconds, 2), "generate_rows_per_second": round(result.rows_per_second)}
     print(f"generated {result.patients:,} patients, {result.periods:,} periods, {result.reactions:,} reactions "
           f"in {result.seconds:.1f} s ({result.rows_per_second:,.0f} rows/s)")
+    # No manual ANALYZE: the generator, like the importer, refreshes the planner statistics on commit.
+
+
+def step_import_cohort(args, out):
+    """The cohort loaded as a user would: CSV files through pv_csv_import (which ANALYZEs what it wrote)."""
+    from apps.accounts.models import Site
+    from apps.exposures.models import ExposurePeriod
+    from apps.imports.services import pv_csv_import
+    from apps.patients.models import Patient
+    from apps.reactions.models import InjectionSiteReaction
+
+    for number in range(1, 11):  # the generator's sites, as generate_demo_data creates them
+        Site.objects.get_or_create(code=f"site-{number:02d}", defaults={"name": f"Demo clinic {number:02d}"})
+    with tempfile.TemporaryDirectory() as directory:
+        started = time.perf_counter()
+        paths, rows = write_import_files(directory, args.patients, seed=args.seed)
+        written = time.perf_counter() - started
+        started = time.perf_counter()
+        result = pv_csv_import(patients=paths["patients"], exposures=paths["exposures"], reactions=paths["reactions"])
+        seconds = time.perf_counter() - started
+    if not result.ok:
+        sys.exit("The cohort import was refused: " + "; ".join(str(problem) for problem in result.errors[:5]))
+    out["data"] = {"patients": Patient.objects.count(), "exposure_periods": ExposurePeriod.objects.count(),
+                   "reactions": InjectionSiteReaction.objects.count(), "load": "pv_csv_import",
+                   "import_seconds": round(seconds, 1), "import_rows_per_second": round(rows / seconds),
+                   "write_files_seconds": round(written, 1)}
+    print(f"imported {out['data']['patients']:,} patients, {out['data']['exposure_periods']:,} periods, "
+          f"{out['data']['reactions']:,} reactions with pv_csv_import in {seconds:.1f} s "
+          f"({rows / seconds:,.0f} rows/s); no manual ANALYZE")
+
+
+def _bench_users():
+    from django.contrib.auth.models import Group
+
+    from apps.accounts.models import Site, User
+
+    analyst, _ = User.objects.get_or_create(username="bench-analyst")
+    analyst.groups.set([Group.objects.get(name="analyst")])
+    reporter, _ = User.objects.get_or_create(username="bench-reporter",
+                                             defaults={"site": Site.objects.get(code="site-01")})
+    reporter.groups.set([Group.objects.get(name="reporter")])
+    superuser, _ = User.objects.get_or_create(username="bench-admin", defaults={"is_superuser": True,
+                                                                               "is_staff": True})
+    return analyst, reporter, superuser
+
+
+def _timed_request(client, url):
+    """(seconds, queries, status) of one request."""
     from django.db import connection
 
-    with connection.cursor() as cursor:  # fresh statistics for the planner, as after any bulk load
-        cursor.execute("ANALYZE")
+    queries = []
+    with connection.execute_wrapper(lambda execute, sql, *rest: queries.append(sql) or execute(sql, *rest)):
+        started = time.perf_counter()
+        response = client.get(url, secure=True)
+        seconds = time.perf_counter() - started
+    return seconds, len(queries), response.status_code
+
+
+def _a_write(number):
+    """One ordinary write through the services: a new reaction of an exposed patient (moves the data stamp)."""
+    from apps.core.models import today
+    from apps.exposures.models import ExposurePeriod
+    from apps.reactions.services import reaction_create
+
+    period = (ExposurePeriod.objects.filter(voided_at__isnull=True, end_date__isnull=True)
+              .select_related("patient", "product").order_by("id")[number])
+    reaction_create(reaction_ref=f"BENCH-WRITE-{number}-{time.time_ns()}", patient=period.patient, product=period.product,
+                    onset_date=today(), severity="mild", symptoms=["erythema"], outcome="not_recovered",
+                    confirm_duplicate=True)
+
+
+def step_fresh_pages(args, out, floors):
+    """Summary pages and dashboard on the freshly loaded data, as superuser: (1) the first request right after
+    the load, before the refresh task stored any figure (counted from the rows); (2) the refresh task; (3) cold
+    after a write (cache emptied): the stored figures, older than the data, are shown with their time."""
+    from django.core.cache import cache
+    from django.test import Client
+
+    from apps.summaries.models import FigureSnapshot
+    from apps.summaries.snapshots import refresh_figures
+
+    _, _, superuser = _bench_users()
+    client = Client()
+    client.force_login(superuser)
+    urls = page_urls()
+    fresh = {}
+    FigureSnapshot.objects.all().delete()
+    for name in FRESH_PAGES:
+        cache.clear()
+        seconds, queries, status = _timed_request(client, urls[name])
+        fresh[name] = {"after_load_ms": round(seconds * 1000, 1), "after_load_queries": queries,
+                       "after_load_status": status}
+    started = time.perf_counter()
+    written = refresh_figures()
+    refresh_seconds = time.perf_counter() - started
+    for number, name in enumerate(FRESH_PAGES):
+        _a_write(number)
+        cache.clear()
+        seconds, queries, status = _timed_request(client, urls[name])
+        floor = page_floor(name, floors)
+        ratio = round(seconds / floor, 3) if floor else None
+        fresh[name].update({
+            "cold_after_write_ms": round(seconds * 1000, 1), "cold_after_write_queries": queries, "status": status,
+            "floor_sql_ms": None if floor is None else round(floor * 1000, 1), "cold_ratio_to_floor": ratio,
+            "after_load_ratio_to_floor": round(fresh[name]["after_load_ms"] / 1000 / floor, 2) if floor else None,
+            "within_targets": status == 200 and ratio is not None and ratio <= TARGETS["fresh_cold_floor_ratio"]
+            and queries <= TARGETS["fresh_superuser_queries"]})
+        row = fresh[name]
+        print(f"fresh {name:28s} after load {row['after_load_ms']:9.1f} ms {row['after_load_queries']:3d} q | "
+              f"cold after a write {row['cold_after_write_ms']:7.1f} ms {queries:3d} q | floor "
+              f"{row['floor_sql_ms']:9.1f} ms  x{ratio}")
+    out["fresh_pages"] = {"superuser": fresh, "refresh_task_seconds": round(refresh_seconds, 2),
+                          "stored_scopes_written": written}
+    print(f"refresh task (every stored scope, from the rows): {refresh_seconds:.1f} s, {written} written")
 
 
 def step_report(args, out, floors):
-    try:
-        from apps.reports import selectors as report_selectors
-        from apps.reports import services as report_services
-    except ImportError:
-        out["aggregate_report"] = {"status": "not wired: apps.reports has no services/selectors"}
-        print("aggregate report: NOT WIRED")
-        return
+    from apps.cohort.profile import isr_profile
+    from apps.cohort.scope import Scope
     from apps.core.models import today
+    from apps.reports import services as report_services
     from apps.products.models import Product
 
     product = Product.objects.get(code="anakinra")
-    params = report_selectors.ReportParams(product=product, as_of=today(),
-                                           reference_profile=product.current_reference_profile())
+    scope, reference = Scope(product=product, as_of=today()), product.current_reference_profile()
     profile_median, profile_all, (results, _details, timings) = timed(
-        lambda: report_selectors.isr_profile(params), args.report_repeat)
+        lambda: isr_profile(scope, reference), args.report_repeat)
     floor, core_floor = floors["aggregate-report"], floors["aggregate-report-core"]
 
     def full_run():
@@ -265,7 +387,7 @@ def step_report(args, out, floors):
     report = full_run()
     service_seconds = time.perf_counter() - started
     tracemalloc.start()
-    report_selectors.isr_profile(params)
+    isr_profile(scope, reference)
     _, traced_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     out["aggregate_report"] = {
@@ -317,13 +439,7 @@ def step_pages(args, out, floors):
     from django.db import connection
     from django.test import Client
 
-    from apps.accounts.models import Site, User
-    from django.contrib.auth.models import Group
-
-    analyst, _ = User.objects.get_or_create(username="bench-analyst")
-    analyst.groups.set([Group.objects.get(name="analyst")])
-    reporter, _ = User.objects.get_or_create(username="bench-reporter", defaults={"site": Site.objects.get(code="site-01")})
-    reporter.groups.set([Group.objects.get(name="reporter")])
+    analyst, reporter, _ = _bench_users()
     pages = {}
     for user, label in ((analyst, "analyst"), (reporter, "reporter site-01")):
         client = Client()
@@ -406,15 +522,15 @@ def step_import(args, out):
         result = pv_csv_import(patients=paths["patients"], exposures=paths["exposures"], reactions=paths["reactions"])
         seconds = time.perf_counter() - started
     rate = rows / seconds
-    raw_rate = out["data"]["generate_rows_per_second"]
+    raw_rate = out["data"].get("generate_rows_per_second")
     out["csv_import"] = {
         "rows": rows, "patients": patients, "seconds": round(seconds, 2), "rows_per_second": round(rate),
         "ok": result.ok, "errors": [str(problem) for problem in result.errors[:5]],
-        "floor_raw_bulk_insert_rows_per_second": raw_rate, "ratio_to_floor": round(raw_rate / rate, 2),
+        "floor_raw_bulk_insert_rows_per_second": raw_rate, "ratio_to_floor": round(raw_rate / rate, 2) if raw_rate else None,
         "within_targets": None if args.db != "postgresql" else rate >= TARGETS["import_rows_per_second_postgresql"],
     }
     print(f"CSV import: {rows:,} rows in {seconds:.1f} s = {rate:,.0f} rows/s (ok={result.ok}); "
-          f"raw bulk insert {raw_rate:,} rows/s")
+          f"raw bulk insert {raw_rate} rows/s")
 
 
 def main():
@@ -437,7 +553,17 @@ def main():
     connection.ensure_connection()
     out["db_version"] = __import__("sqlite3").sqlite_version if args.db == "sqlite" \
         else connection.pg_version
-    step_generate(args, out)
+    if args.existing:
+        from apps.patients.models import Patient
+        from apps.reactions.models import InjectionSiteReaction
+
+        out["data"] = {"patients": Patient.objects.count(), "reactions": InjectionSiteReaction.objects.count(),
+                       "load": "existing database (loaded by a previous run)"}
+        print(f"existing cohort: {out['data']['patients']:,} patients, {out['data']['reactions']:,} reactions")
+    elif args.load == "import":
+        step_import_cohort(args, out)
+    else:
+        step_generate(args, out)
     out["peak_rss_mb_after_generate"] = round(peak_rss_mb(), 1)
 
     product = Product.objects.get(code="anakinra")
@@ -446,20 +572,27 @@ def main():
         run_floor(name, sql)  # warm the cache as the pages are warmed
         floors[name], _, _ = timed(lambda: run_floor(name, sql), 3)
     out["floors_sql_ms"] = {name: round(seconds * 1000, 1) for name, seconds in floors.items()}
-
-    step_report(args, out, floors)
-    out["peak_rss_mb_after_report"] = round(peak_rss_mb(), 1)
-    step_pages(args, out, floors)
-    out["peak_rss_mb_after_pages"] = round(peak_rss_mb(), 1)
-    step_import(args, out)
+    step_fresh_pages(args, out, floors)
+    if not args.fresh_only:
+        run_remaining_steps(args, out, floors)
     out["peak_rss_mb"] = round(peak_rss_mb(), 1)
     out["total_seconds"] = round(time.perf_counter() - started, 1)
 
     results_dir = Path(args.results_dir)
     results_dir.mkdir(parents=True, exist_ok=True)
-    path = results_dir / f"{out['date']}-{args.db}.json"
+    suffix = "-fresh" if args.fresh_only else ""
+    path = results_dir / f"{out['date']}-{args.db}-{args.load}-{args.patients}{suffix}.json"
     path.write_text(json.dumps(out, indent=2, default=str) + "\n")
-    print(f"peak RSS {out['peak_rss_mb']} MB; results in {path.relative_to(ROOT)}")
+    print(f"peak RSS {out['peak_rss_mb']} MB; results in {path}")
+
+
+def run_remaining_steps(args, out, floors):
+    """The aggregate report, every page warm and cold, and a CSV import into the loaded cohort."""
+    step_report(args, out, floors)
+    out["peak_rss_mb_after_report"] = round(peak_rss_mb(), 1)
+    step_pages(args, out, floors)
+    out["peak_rss_mb_after_pages"] = round(peak_rss_mb(), 1)
+    step_import(args, out)
 
 
 if __name__ == "__main__":

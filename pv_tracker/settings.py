@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 import xstatic.pkg.bootstrap
 from django.core.exceptions import ImproperlyConfigured
@@ -89,6 +90,10 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "csp",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "apps.core",
     "apps.audit",
     "apps.accounts",
@@ -102,6 +107,10 @@ INSTALLED_APPS = [
     "apps.e2b",
     "apps.summaries",
     "apps.demo",
+    "apps.clocks",
+    "apps.sdtm",
+    "apps.api",
+    "apps.fhir",
 ]
 
 MIDDLEWARE = [
@@ -173,6 +182,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Cache shared by every web worker and host: CACHE_URL redis://host:6379/N (production), or local
+# memory (the embedded default, one process). Summaries and dashboard figures are computed once
+# per data stamp under a lock in this cache (apps/core/cache.py).
+CACHE_URL = env_str("CACHE_URL", "locmem://")
+if CACHE_URL.startswith(("redis://", "rediss://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL,
+                          "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "pv")}}
+elif CACHE_URL == "locmem://":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pv-tracker"}}
+elif CACHE_URL == "dummy://":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+else:
+    raise ImproperlyConfigured(f"CACHE_URL must be redis://host:port/db, locmem:// or dummy://, not {CACHE_URL!r}")
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
@@ -241,6 +264,15 @@ CELERY_BEAT_SCHEDULER = "pv_tracker.beat:SingleBeatScheduler"
 CELERY_BEAT_SYNC_EVERY = 1
 BEAT_LOCK_SECONDS = env_int("PV_BEAT_LOCK_SECONDS", 30)
 BEAT_LOCK_RETRY_SECONDS = env_int("PV_BEAT_LOCK_RETRY_SECONDS", 5)
+# Upkeep on the beat (the database scheduler copies these into its table): stored figures refreshed
+# when the data changed (a no-op otherwise; also after midnight, when "today" moves) and fresh planner
+# statistics every night.
+CELERY_BEAT_SCHEDULE = {
+    "refresh-stored-figures": {"task": "summaries.refresh_figures",
+                               "schedule": env_int("PV_FIGURES_REFRESH_SECONDS", 300)},
+    "refresh-planner-statistics": {"task": "core.refresh_planner_statistics",
+                                   "schedule": crontab(hour=3, minute=15)},
+}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
@@ -302,6 +334,35 @@ DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5-responsive.html"
 # Most cases one E2B batch file may hold (it is built and validated in memory).
 E2B_BATCH_MAX_CASES = env_int("E2B_BATCH_MAX_CASES", 500)
 
+# REST API (apps/api): tokens for systems (one per user, revocable in the admin) and the browser's
+# session; every action is denied unless apps/api/policy.py allows it.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["apps.api.policy.ActionPolicy"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "apps.api.errors.exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "pv-tracker API",
+    "DESCRIPTION": "Patients, exposure periods, injection-site reactions, aggregate reports and reference "
+                   "profiles, with the web's own rules and site scoping.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["apps.api.policy.MayUse"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "apps.api.schema.add_error_responses"],
+    "ENUM_NAME_OVERRIDES": {"ReactionStatusEnum": "apps.reactions.choices.Status",
+                            "ReportStatusEnum": "apps.reports.models.ReportStatus"},
+}
+
+
 # Written at image build time (Dockerfile): the code version every host of a release reports.
 CODE_VERSION_FILE = BASE_DIR / "CODE_VERSION"
 
@@ -324,7 +385,8 @@ if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
 else:
     PROGRESS_CACHE = {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
                       "LOCATION": str(VAR_DIR / "progress")}
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}, "progress": PROGRESS_CACHE}
+# The import progress cache beside the shared cache chosen by CACHE_URL above.
+CACHES["progress"] = PROGRESS_CACHE
 
 LOGGING = {
     "version": 1,

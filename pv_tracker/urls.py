@@ -35,6 +35,10 @@ urlpatterns = [
     path("imports/", include("apps.imports.urls")),
     # The language switcher only sets a cookie: everyone may use it, the login page included.
     path("i18n/setlang/", public(set_language), name="set_language"),
+    path("clocks/", include("apps.clocks.urls")),
+    path("sdtm/", include("apps.sdtm.urls")),
+    path("api/", include("apps.api.urls")),
+    path("fhir/", include("apps.fhir.urls")),
     path("admin/", admin.site.urls),
     # Pages without a <link rel="icon"> (admin, printable case form) still ask for /favicon.ico.
     path("favicon.ico", public(RedirectView.as_view(url=staticfiles_storage.url("favicon.svg"), permanent=True))),

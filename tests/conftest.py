@@ -77,6 +77,8 @@ def password():
 SEED_FUNCTIONS = (
     ("apps.accounts.migrations.0002_role_groups", "create_groups"),
     ("apps.products.migrations.0002_seed_anakinra", "seed"),
+    ("apps.products.migrations.0003_product_is_biological", "mark_biologicals"),
+    ("apps.products.migrations.0004_seed_primary_horizon_and_cited_profiles", "seed"),
     ("apps.reports.migrations.0002_default_schedule", "create_schedule"),
 )
 

@@ -1,5 +1,5 @@
 """factory-boy factories for the domain models (they bypass services: use them to arrange data)."""
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import factory
@@ -49,6 +49,7 @@ def anakinra():
         from django.apps import apps
 
         import_module("apps.products.migrations.0002_seed_anakinra").seed(apps, None)
+        import_module("apps.products.migrations.0003_product_is_biological").mark_biologicals(apps, None)
         product = Product.objects.get(code="anakinra")
     return product
 
@@ -93,7 +94,8 @@ class ReactionFactory(factory.django.DjangoModelFactory):
     patient = factory.SubFactory(PatientFactory)
     product = factory.LazyFunction(anakinra)
     onset_date = date(2025, 1, 10)
-    resolution_date = date(2025, 1, 30)
+    # 20 days after onset (2025-01-30 for the default onset): never before it, which the database refuses.
+    resolution_date = factory.LazyAttribute(lambda o: o.onset_date and o.onset_date + timedelta(days=20))
     severity = "mild"
     symptoms = factory.LazyFunction(lambda: ["erythema"])
     seriousness = factory.LazyFunction(list)

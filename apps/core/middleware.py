@@ -22,7 +22,7 @@ def page_rule(view_func, resolver_match):
     if resolver_match is not None and resolver_match.app_name == "admin":
         return policy.ADMIN_SITE
     rule = getattr(view_func, "access", None)
-    view_class = getattr(view_func, "view_class", None)
+    view_class = getattr(view_func, "view_class", None) or getattr(view_func, "cls", None)  # Django, DRF
     if rule is None and view_class is not None:
         rule = getattr(view_class, "access", None)
     return rule
@@ -44,7 +44,7 @@ class AccessPolicyMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         rule = page_rule(view_func, request.resolver_match)
-        if rule == policy.PUBLIC:
+        if rule in (policy.PUBLIC, policy.API):
             return None
         if rule is None:
             raise PermissionDenied(NO_RULE)

@@ -92,6 +92,12 @@ def may_run_reports(user) -> Decision:
     return _role_in(user, CENTRAL_ROLES, "Aggregate reports are for analysts, reviewers and admins.")
 
 
+def may_triage(user) -> Decision:
+    """Received ICSRs belong to no site until a central reviewer decides what they become."""
+    return first_refusal(may_review(user), ALLOW if user is None or not user.site_id
+                         else deny("Only central reviewers and administrators receive and triage ICSRs."))
+
+
 def may_administer(user) -> Decision:
     return _role_in(user, {Role.ADMIN}, "Only administrators may see this page.")
 
@@ -129,6 +135,9 @@ def may_touch_site(user, site_id) -> Decision:
 # Page rules, for the middleware -------------------------------------------------------------
 
 PUBLIC = "public"  # login, logout, favicon: no account needed
+# REST and FHIR views (Django REST framework): they authenticate the request themselves (a token or the
+# session) and then apply these same rules per action (apps.api.policy.ActionPolicy, deny by default).
+API = "api"
 ADMIN_SITE = "admin"  # the Django admin: its own login and permissions, after the account check
 
 

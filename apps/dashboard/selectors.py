@@ -1,11 +1,11 @@
 """What the home page shows: key figures against the reference, work waiting, recent onsets.
 
 Key figures come from the latest finished aggregate report of the user's scope when there is
-one (the snapshot the reviewers discuss); otherwise they are computed live with the summary
-selectors and judged with the same rules as the reports (apps.reports.selectors.verdicts).
+one (the snapshot the reviewers discuss); otherwise they are counted live by the cohort engine
+(apps.cohort.queries, the same rules as the reports) and judged with the report's verdicts.
 """
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.urls import NoReverseMatch, reverse
 
@@ -13,12 +13,12 @@ from apps.accounts.roles import scoped_site
 from apps.core.models import today
 from apps.reactions.choices import Status
 from apps.reactions.models import InjectionSiteReaction
-from apps.cohort import statistics
+from apps.cohort import queries, statistics
+from apps.cohort.profile import verdicts
+from apps.cohort.scope import Scope
 from apps.reports.models import AggregateReport, ReportStatus
-from apps.reports.selectors import verdicts
-from apps.summaries import selectors as summaries
+from apps.summaries import snapshots
 from apps.summaries.cache import cached
-from apps.summaries.selectors import Scope
 
 AWAITING_REVIEW_SHOWN = 10
 CHART_MONTHS = 12
@@ -31,6 +31,8 @@ class KeyFigures:
     source: str  # "report" or "live"
     report: AggregateReport | None
     as_of: date
+    computed_at: datetime | None = None  # live figures read from the stored figures: when they were computed
+    stale: bool = False  # the data changed since: a refresh is queued
 
 
 def user_scope(user, product, as_of=None):
@@ -64,41 +66,70 @@ def _float(value):
     return None if value is None else float(value)
 
 
-def live_results(scope, reference):
-    """The dashboard's subset of the report's results, computed now in three aggregate queries."""
-    incidence = summaries.isr_incidence(scope)
-    mild = summaries.mild_moderate_share(summaries.severity_counts(scope))
-    histogram = summaries.duration_histogram(scope)
+def live_results(counts: queries.KeyFigureCounts, reference):
+    """The dashboard's subset of the report's results, from the cohort's key figure counts."""
+    incidence, severity, histogram = counts.incidence, counts.severity, counts.durations
+    mild_k, mild_n = severity.patients_mild_moderate, severity.patients
     ref_incidence = _float(reference.isr_incidence) if reference else None
     ref_mild = _float(reference.mild_moderate_share) if reference else None
     ref_range = ([reference.duration_min_days, reference.duration_max_days]
                  if reference is not None and reference.duration_min_days is not None else None)
-    median = statistics.km_median([d for d, _, _ in histogram], [e for _, e, _ in histogram],
-                                  [n for _, _, n in histogram])
+    km_args = ([g.duration_days for g in histogram], [g.resolved for g in histogram], [g.reactions for g in histogram])
+    median = statistics.km_median(*km_args)
+    rmean = statistics.km_restricted_mean(*km_args)
+    k, n = incidence.with_isr, incidence.exposed
     return {
-        "exposed_patients": incidence.n, "patients_with_isr": incidence.k,
-        "isr_incidence": incidence.share, "isr_incidence_ci95": incidence.ci,
+        "exposed_patients": n, "patients_with_isr": k,
+        "isr_incidence": k / n if n else None, "isr_incidence_ci95": _pair(statistics.clopper_pearson(k, n)),
         "reference_incidence": ref_incidence,
-        "incidence_p_value": statistics.binomial_test_p(incidence.k, incidence.n, ref_incidence),
-        "mild_moderate_share": mild.share, "mild_moderate_ci95": mild.ci,
+        "incidence_p_value": statistics.binomial_test_p(k, n, ref_incidence),
+        "mild_moderate_share": mild_k / mild_n if mild_n else None,
+        "mild_moderate_ci95": _pair(statistics.clopper_pearson(mild_k, mild_n)),
         "reference_mild_moderate_share": ref_mild,
-        "mild_moderate_p_value": statistics.binomial_test_p(mild.k, mild.n, ref_mild),
-        "mild_moderate_patients": mild.k,
+        "mild_moderate_p_value": statistics.binomial_test_p(mild_k, mild_n, ref_mild),
+        "mild_moderate_patients": mild_k,
         "duration_days_median_km": _float(median), "reference_duration_days": ref_range,
-        "resolved_reactions": sum(n for _, e, n in histogram if e),
-        "ongoing_reactions": sum(n for _, e, n in histogram if not e),
+        "duration_days_rmean_km": rmean and rmean[0], "duration_days_rmean_se": rmean and rmean[1],
+        "resolved_reactions": sum(g.reactions for g in histogram if g.resolved),
+        "ongoing_reactions": sum(g.reactions for g in histogram if not g.resolved),
     }
 
 
-def key_figures(scope, reference, stamp=None) -> KeyFigures:
+def _pair(interval):
+    return None if interval is None else [interval[0], interval[1]]
+
+
+def dashboard_figures(scope, reference):
+    """The dashboard's figures counted from the rows in one statement: its key results and the monthly onsets.
+    The refresh task stores exactly this (kind "dashboard"); without stored figures it is cached per stamp."""
+    since = first_of_month(scope.as_of, CHART_MONTHS - 1)
+    counts = queries.key_figure_counts(scope, onsets_since=since)
+    return {"results": live_results(counts, reference),
+            "onsets": [[row.month.isoformat(), row.reactions, row.patients] for row in counts.onsets]}
+
+
+def figures_payload(scope, reference, stamp):
+    """(figures, stored snapshot or None): the stored figures when there are (a stale one queues a refresh),
+    else counted from the rows (cached per data stamp, computed once across workers)."""
+    snapshot = snapshots.stored_figures("dashboard", scope)
+    if snapshot is None or snapshots.is_stale(snapshot, stamp):
+        snapshots.request_refresh()
+    if snapshot is not None:
+        return snapshot.payload, snapshot
+    return cached("dashboard", scope, lambda: dashboard_figures(scope, reference),
+                  reference.pk if reference else None, stamp=stamp), None
+
+
+def key_figures(scope, payload, snapshot=None, stamp=None) -> KeyFigures:
     report = latest_report_for(scope)
     if report is not None and report.results:
         details = report.details or {}
         return KeyFigures(results=report.results, verdicts=details.get("verdicts") or verdicts(report.results),
                           source="report", report=report, as_of=report.as_of)
-    results = cached("dashboard-figures", scope, lambda: live_results(scope, reference),
-                     reference.pk if reference else None, stamp=stamp)
-    return KeyFigures(results=results, verdicts=verdicts(results), source="live", report=None, as_of=scope.as_of)
+    results = payload["results"]
+    return KeyFigures(results=results, verdicts=verdicts(results), source="live", report=None, as_of=scope.as_of,
+                      computed_at=snapshot and snapshot.computed_at,
+                      stale=snapshot is not None and snapshots.is_stale(snapshot, stamp))
 
 
 def awaiting_review(scope):
@@ -124,15 +155,8 @@ def first_of_month(day, months_back=0):
     return date(month_index // 12, month_index % 12 + 1, 1)
 
 
-def monthly_onset_series(scope, months=CHART_MONTHS, stamp=None):
-    """[(first day of month, reactions, patients)] for the last `months` months, empty months included."""
-    since = first_of_month(scope.as_of, months - 1)
-    counts = {row["month"]: row for row in cached("dashboard-onsets", scope,
-                                                  lambda: summaries.monthly_onsets(scope, since), months,
-                                                  stamp=stamp)}
-    series = []
-    for back in range(months - 1, -1, -1):
-        month = first_of_month(scope.as_of, back)
-        row = counts.get(month, {})
-        series.append((month, row.get("reactions", 0), row.get("patients", 0)))
-    return series
+def monthly_onset_series(scope, payload):
+    """[(first day of month, reactions, patients)] for the last CHART_MONTHS months, empty months included."""
+    counts = {date.fromisoformat(month): (reactions, patients) for month, reactions, patients in payload["onsets"]}
+    return [(month, *counts.get(month, (0, 0)))
+            for month in (first_of_month(scope.as_of, back) for back in range(CHART_MONTHS - 1, -1, -1))]

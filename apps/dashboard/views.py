@@ -34,19 +34,19 @@ def figure_rows(figures, reference):
          "verdict": verdicts.get("mild_moderate_share"),
          "strip": charts.share_strip(results.get("mild_moderate_share"), mild_ci,
                                      results.get("reference_mild_moderate_share"))},
-        {"name": _("Median duration (Kaplan–Meier)"), "observed": results.get("duration_days_median_km"),
+        {"name": _("Duration (Kaplan–Meier restricted mean to 365 d)"), "observed": results.get("duration_days_rmean_km"),
          "unit": " " + _("days"),
          "detail": _("%(resolved)s resolved, %(ongoing)s ongoing") % {"resolved": results.get("resolved_reactions", 0),
                                                                      "ongoing": results.get("ongoing_reactions", 0)},
          "ci": None, "reference_range": results.get("reference_duration_days"),
-         "verdict": verdicts.get("duration_days_median_km"),
-         "strip": charts.duration_strip(results.get("duration_days_median_km"), results.get("reference_duration_days"))},
+         "verdict": verdicts.get("duration_days_rmean_km"),
+         "strip": charts.duration_strip(results.get("duration_days_rmean_km"), results.get("reference_duration_days"))},
     ]
 
 
 @access(may_use)
 def home(request):
-    reference = (ReferenceProfile.objects.filter(is_current=True).select_related("product")
+    reference = (ReferenceProfile.objects.filter(is_primary=True).select_related("product")
                  .order_by("product__code").first())
     product = reference.product if reference is not None else default_product()
     reviewer, enters = bool(may_review(request.user)), bool(may_enter_data(request.user))
@@ -56,7 +56,8 @@ def home(request):
     if product is not None:
         scope = selectors.user_scope(request.user, product)
         stamp = data_stamp()
-        figures = selectors.key_figures(scope, reference, stamp)
+        payload, snapshot = selectors.figures_payload(scope, reference, stamp)
+        figures = selectors.key_figures(scope, payload, snapshot, stamp)
         awaiting, awaiting_count = selectors.review_queue(scope, stamp=stamp) if reviewer else ([], 0)
         scheduled = selectors.latest_scheduled_report(product) if may_run_reports(request.user) else None
         context.update(
@@ -64,6 +65,6 @@ def home(request):
             figures_report_url=selectors.report_url(figures.report),
             awaiting=awaiting, awaiting_count=awaiting_count,
             scheduled_report=scheduled, scheduled_report_url=selectors.report_url(scheduled),
-            onsets=charts.monthly_bars(selectors.monthly_onset_series(scope, stamp=stamp)),
+            onsets=charts.monthly_bars(selectors.monthly_onset_series(scope, payload)),
         )
     return render(request, "dashboard/home.html", context)

@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from apps.accounts.models import Site, User
 from apps.core.fields import DELIMITER
+from apps.core.maintenance import after_bulk_write, tables_of
 from apps.core.models import today as local_today
 from apps.exposures.models import ExposurePeriod
 from apps.patients.models import Patient
@@ -44,6 +45,8 @@ SEVERE_PATIENT_SHARE = 0.05
 CHUNK_PATIENTS = 5000
 INJECTION_SITE_REACTION_LLT = "10022095"  # MedDRA "Injection site reaction"
 MEDDRA_VERSION = "27.1"
+# Sites report a reaction this many days after its onset (day zero of its regulatory clock).
+RECEIVED_AFTER_ONSET_DAYS = 2
 
 # In the order of Symptom's choices, which is how the field stores them.
 SYMPTOM_CHANCES = tuple((code.value, chance) for code, chance in (
@@ -60,7 +63,8 @@ PERIOD_FIELDS = ("patient", "product", "start_date", "end_date", "dose_mg_per_da
 REACTION_FIELDS = (
     "reaction_ref", "patient", "product", "onset_date", "resolution_date", "severity", "ctcae_grade", "symptoms",
     "seriousness", "outcome", "action_taken", "causality", "injection_site", "diameter_mm", "reporter",
-    "reporter_qualification", "meddra_llt_code", "meddra_version", "narrative", "status", "reviewed_by",
+    "reporter_qualification", "meddra_llt_code", "meddra_version", "narrative", "received_date",
+    "latest_information_date", "status", "reviewed_by",
     "reviewed_at", "late_onset_flag", "duplicate_confirmed", "version", "voided_at", "voided_by", "void_reason",
     "created_at", "updated_at",
 )
@@ -351,6 +355,8 @@ def generate_demo_data(*, patients, seed, sites=None, reactions_per_patient=10.0
     now = ops.adapt_datetimefield_value(timezone.now())
     adapt_date = ops.adapt_datefield_value
     with transaction.atomic():
+        tables = tables_of(Patient, ExposurePeriod, InjectionSiteReaction)
+        transaction.on_commit(lambda: after_bulk_write(tables, sender=generate_demo_data))
         site_ids = {}
         for code in site_codes(sites):
             site, created = Site.objects.get_or_create(code=code, defaults={"name": f"Demo clinic {code[-2:]}"})
@@ -381,7 +387,8 @@ def generate_demo_data(*, patients, seed, sites=None, reactions_per_patient=10.0
                     ref, patient_ids[index], product.pk, adapt_date(onset), adapt_date(resolution), severity, grade,
                     _multi(symptoms), _multi(seriousness), outcome, action, causality, injection_site, diameter, None,
                     qualification, INJECTION_SITE_REACTION_LLT if reviewed else "", MEDDRA_VERSION if reviewed else "",
-                    "", status, reviewer_id if reviewed else None, reviewed_at, False, False, version,
+                    "", adapt_date(min(onset + timedelta(days=RECEIVED_AFTER_ONSET_DAYS), today)), None,
+                    status, reviewer_id if reviewed else None, reviewed_at, False, False, version,
                     None, None, "", now, now))
             result.reactions += _table_insert(InjectionSiteReaction, REACTION_FIELDS, reaction_rows)
             if stdout is not None:

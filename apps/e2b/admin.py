@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from apps.core.admin import AuditedHistoryAdmin, ReadOnlyAdmin
 
-from .models import E2bExport, IsrTerm, MeddraTerm, SenderOrganisation
+from .models import E2bExport, IncomingBatch, IncomingCase, IsrTerm, MeddraTerm, SenderOrganisation
 
 
 @admin.register(SenderOrganisation)
@@ -40,3 +40,22 @@ class E2bExportAdmin(ReadOnlyAdmin):
     list_display = ("case_id", "version_number", "reaction", "created_at", "created_by", "batch_id")
     search_fields = ("case_id", "batch_id", "reaction__reaction_ref")
     list_select_related = ("reaction", "created_by")
+
+
+@admin.register(IncomingBatch)
+class IncomingBatchAdmin(ReadOnlyAdmin):
+    """Read-only: what was received and the acknowledgement returned."""
+
+    list_display = ("received_at", "filename", "batch_id", "batch_sender", "status", "received_by")
+    list_filter = ("status",)
+    search_fields = ("batch_id", "filename", "sha256")
+
+
+@admin.register(IncomingCase)
+class IncomingCaseAdmin(ReadOnlyAdmin):
+    """Read-only: triage happens in the inbox (/e2b/inbox/)."""
+
+    list_display = ("case_id", "worldwide_id", "sender", "triage", "is_nullification", "batch")
+    list_filter = ("triage", "is_nullification")
+    search_fields = ("case_id", "worldwide_id", "message_id")
+    list_select_related = ("batch",)

@@ -34,6 +34,7 @@ OID_OBSERVATION = f"{ICH}.1.19"
 OID_ORGANIZER = f"{ICH}.1.20"
 OID_REPORT_RELATION = f"{ICH}.1.22"
 OID_CHARACTERISTIC = f"{ICH}.1.23"
+OID_NULLIFICATION = f"{ICH}.1.5"
 OID_MEDDRA = "2.16.840.1.113883.6.163"
 OID_SEX = "1.0.5218"
 OID_COUNTRY = "1.0.3166.1.2.2"
@@ -96,3 +97,6 @@ ACTION_TAKEN_CODES = {
 CAUSALITY_RESULTS = {value: str(label) for value, label in Causality.choices}
 CAUSALITY_METHOD = "WHO-UMC causality assessment system"
 CAUSALITY_SOURCE = "Sender (pharmacovigilance reviewer)"
+
+# C.1.11.1
+NULLIFICATION_CODES = {"1": "Nullification", "2": "Amendment"}

@@ -157,8 +157,15 @@ class E2bExport(models.Model):
     re-sent, unchanged case.
     """
 
+    class Kind(models.TextChoices):
+        REPORT = "report", "Initial or follow-up report"
+        NULLIFICATION = "nullification", "Nullification (C.1.11.1 = 1)"
+        AMENDMENT = "amendment", "Amendment (C.1.11.1 = 2)"
+
     reaction = models.ForeignKey("reactions.InjectionSiteReaction", on_delete=models.PROTECT,
                                  related_name="e2b_exports")
+    kind = models.CharField(max_length=15, choices=Kind.choices, default=Kind.REPORT)
+    reason = models.TextField(blank=True, help_text="C.1.11.2 reason of a nullification or amendment.")
     case_id = models.CharField(max_length=100, db_index=True)
     version_number = models.PositiveIntegerField()
     reaction_version = models.PositiveIntegerField(help_text="The reaction's edit version that was exported.")
@@ -207,3 +214,6 @@ def meddra_code_problem(code, version) -> str | None:
     if not current:
         return f"The MedDRA LLT code {code} is non-current in MedDRA {version}; choose a current term."
     return None
+
+
+from .inbox_models import IncomingBatch, IncomingCase  # noqa: E402,F401  (the inbox's models, kept apart)

@@ -24,6 +24,8 @@ from .models import meddra_code_problem
 from .models import E2bExport, SenderOrganisation
 from .selectors import exported_exposures
 
+# E2bExport.kind -> C.1.11.1 code.
+NULLIFICATION_CODES = {"nullification": "1", "amendment": "2"}
 NO_SENDER = ("No E2B sender organisation is configured: an administrator enters the sender and receiver "
              "identifiers, organisation name, country and MedDRA version in the admin (E2B sender organisation).")
 
@@ -82,10 +84,13 @@ def can_export(user):
     return bool(may_review(user))
 
 
-def export_problems(reaction, exposures) -> list[str]:
-    """What this reaction lacks for an ICSR, each message naming the field (empty when ready)."""
+def export_problems(reaction, exposures, *, nullifying=False) -> list[str]:
+    """What this reaction lacks for an ICSR, each message naming the field (empty when ready).
+
+    A nullification withdraws a case, so a voided one may be sent (it is the usual reason).
+    """
     problems = []
-    if reaction.is_voided:
+    if reaction.is_voided and not nullifying:
         problems.append("The reaction is voided and cannot be reported.")
     if reaction.patient.is_voided:
         problems.append("The patient is voided: nothing of a voided patient is exported.")
@@ -109,19 +114,48 @@ def export_problems(reaction, exposures) -> list[str]:
     return problems
 
 
-def _case_numbering(reaction, sender):
+def _case_numbering(reaction, sender, force_new_version=False):
     """The case id (fixed at the first export) and the version number of this export."""
     last = E2bExport.objects.filter(reaction=reaction).order_by("-created_at", "-pk").first()
     if last is None:
         return sender.case_id_for(reaction.reaction_ref), 1
-    if last.reaction_version == reaction.version:
+    if last.reaction_version == reaction.version and not force_new_version:
         return last.case_id, last.version_number
     return last.case_id, last.version_number + 1
 
 
 def e2b_export(*, reactions, actor=None, signature=None) -> ExportResult:
     """Export one batch with one message per reaction, signed by the exporter; `actor` None is the command line."""
+    return _export_batch(reactions=reactions, actor=actor, signature=signature)
+
+
+def e2b_nullify(*, reaction, actor, reason, signature=None) -> ExportResult:
+    """C.1.11.1 = 1: withdraw a case already sent (typically a voided one) under its case id."""
+    return _export_batch(reactions=[reaction], actor=actor, signature=signature,
+                         kind=E2bExport.Kind.NULLIFICATION, reason=reason)
+
+
+def e2b_amend(*, reaction, actor, reason, signature=None) -> ExportResult:
+    """C.1.11.1 = 2: re-send a corrected case already sent (an error fixed, not new information)."""
+    return _export_batch(reactions=[reaction], actor=actor, signature=signature,
+                         kind=E2bExport.Kind.AMENDMENT, reason=reason)
+
+
+def _correction_problems(reaction, kind, reason):
+    problems = []
+    if not E2bExport.objects.filter(reaction=reaction).exists():
+        problems.append(f"The case was never sent: there is nothing to {'nullify' if kind == 'nullification' else 'amend'}.")
+    if not (reason or "").strip():
+        problems.append("Give the reason for the nullification or amendment (C.1.11.2).")
+    if kind == E2bExport.Kind.AMENDMENT and reaction.is_voided:
+        problems.append("A voided case is nullified, not amended.")
+    return problems
+
+
+def _export_batch(*, reactions, actor=None, signature=None, kind="", reason="") -> ExportResult:
+    """Every ICSR sent (report, nullification, amendment) is signed by its sender."""
     require_signature(signature, actor=actor, act=SignedAct.E2B_EXPORT)
+    kind = kind or E2bExport.Kind.REPORT
     reactions = list({reaction.pk: reaction for reaction in reactions}.values())
     if not reactions:
         raise ExportRefused({"": ["Select at least one reaction to export."]})
@@ -140,7 +174,10 @@ def e2b_export(*, reactions, actor=None, signature=None) -> ExportResult:
         exposures = {}
         for reaction in ordered:
             exposures[reaction.pk] = exported_exposures(reaction)
-            found = export_problems(reaction, exposures[reaction.pk])
+            found = export_problems(reaction, exposures[reaction.pk],
+                                    nullifying=kind == E2bExport.Kind.NULLIFICATION)
+            if kind != E2bExport.Kind.REPORT:
+                found += _correction_problems(reaction, kind, reason)
             if found:
                 problems[reaction.reaction_ref] = found
         if problems:
@@ -150,11 +187,12 @@ def e2b_export(*, reactions, actor=None, signature=None) -> ExportResult:
         batch_id = f"{sender.sender_identifier}-{now:%Y%m%d%H%M%S}-{uuid.uuid4().hex[:8]}"
         messages, pending = [], []
         for reaction in ordered:
-            case_id, version_number = _case_numbering(reaction, sender)
+            case_id, version_number = _case_numbering(reaction, sender, force_new_version=kind != E2bExport.Kind.REPORT)
             message = xml.CaseMessage(
                 reaction=reaction, exposures=exposures[reaction.pk], sender=sender, case_id=case_id,
                 version_number=version_number, message_id=f"{case_id}-v{version_number}-{uuid.uuid4().hex[:12]}",
-                created=now, meddra_term_name=meddra_term_name(reaction.meddra_llt_code, reaction.meddra_version))
+                created=now, meddra_term_name=meddra_term_name(reaction.meddra_llt_code, reaction.meddra_version),
+                nullification_code=NULLIFICATION_CODES.get(kind, ""), nullification_reason=(reason or "").strip())
             element = xml.message_element(message)
             messages.append(element)
             pending.append((message, element))
@@ -167,7 +205,8 @@ def e2b_export(*, reactions, actor=None, signature=None) -> ExportResult:
         exports = [E2bExport.objects.create(
             reaction=message.reaction, case_id=message.case_id, version_number=message.version_number,
             reaction_version=message.reaction.version, message_id=message.message_id, batch_id=batch_id,
-            batch_sha256=digest, message_xml=etree.tostring(element, encoding="unicode"), created_by=actor)
+            batch_sha256=digest, message_xml=etree.tostring(element, encoding="unicode"), created_by=actor,
+            kind=kind, reason=message.nullification_reason)
             for message, element in pending]
         if signature is not None:
             for message, _ in pending:

@@ -4,19 +4,21 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from apps.audit.models import SignedAct
 from apps.audit.signatures import SignatureFormMixin
 from apps.core.downloads import download
 from apps.core.policy import access, may_review, may_use
-from apps.reactions.policies import may_export
+from apps.reactions.policies import may_export, may_send_correction
 
 from .case_form import case_form_html, case_form_pdf
 from .filters import BatchFilter
 from .selectors import case_exports, case_get, exportable_reactions, scoped_reactions
-from .services import ExportInvalid, ExportRefused, can_export, e2b_export
+from .services import ExportInvalid, ExportRefused, can_export, e2b_amend, e2b_export, e2b_nullify
 
 
 def _xml_response(request, result):
@@ -130,3 +132,40 @@ def case_form_pdf_view(request, pk):
     reaction = case_get(user=request.user, pk=pk)
     return download(request, case_form_pdf(reaction), content_type="application/pdf",
                     filename=f"case-form-{reaction.reaction_ref}.pdf", inline=True, rows=1)
+
+
+class CorrectionForm(ExportSignatureForm):
+    reason = forms.CharField(label=_lazy("Reason (C.1.11.2)"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    field_order = ["reason", "password", "meaning"]
+
+
+def _correction(request, pk, service, title):
+    """GET asks for the C.1.11.2 reason and the signature; a signed POST downloads the nullification or
+    amendment report."""
+    reaction = case_get(user=request.user, pk=pk)
+    may_send_correction(request.user, reaction).require()
+    back_url = reverse("e2b:case_exports", args=[reaction.pk])
+    form = CorrectionForm(request.POST or None, signing_request=request)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = service(reaction=reaction, actor=request.user, reason=form.cleaned_data["reason"],
+                             signature=form.signature)
+        except ExportRefused as refused:
+            return _refused(request, problems=refused.problems, back_url=back_url)
+        except ExportInvalid as invalid:
+            return _refused(request, errors=invalid.errors, back_url=back_url)
+        return _xml_response(request, result)
+    return render(request, "e2b/correction.html", {"reaction": reaction, "title": title, "back_url": back_url,
+                                                    "form": form}, status=400 if form.errors else 200)
+
+
+@access(may_review)
+@require_http_methods(["GET", "POST"])
+def case_nullify(request, pk):
+    return _correction(request, pk, e2b_nullify, _("Nullify the case already sent"))
+
+
+@access(may_review)
+@require_http_methods(["GET", "POST"])
+def case_amend(request, pk):
+    return _correction(request, pk, e2b_amend, _("Send an amendment of the case already sent"))

@@ -34,6 +34,9 @@ class CaseMessage:
     created: datetime
     meddra_term_name: str = ""
     narrative: str = field(default="")
+    # C.1.11.1 / C.1.11.2: "1" nullification or "2" amendment of a case already sent, and why.
+    nullification_code: str = ""
+    nullification_reason: str = ""
 
     def __post_init__(self):
         if not self.narrative:
@@ -294,6 +297,18 @@ def characteristic(obs_code, display, value):
                                                       classCode="OBS", moodCode="EVN"), typeCode="SUBJ")
 
 
+def nullification_characteristics(message):
+    if not message.nullification_code:
+        return []
+    return [
+        characteristic("3", "nullificationAmendmentCode",
+                       typed(E.value(code=message.nullification_code, codeSystem=codes.OID_NULLIFICATION,
+                                     displayName=codes.NULLIFICATION_CODES[message.nullification_code]), "CE")),
+        characteristic("4", "nullificationAmendmentReason",
+                       typed(E.value(E.originalText(message.nullification_reason[:2000])), "CE")),
+    ]
+
+
 def message_element(message: CaseMessage):
     """One PORR_IN049016UV message: one case."""
     reaction, sender = message.reaction, message.sender
@@ -317,9 +332,9 @@ def message_element(message: CaseMessage):
         code("PAT_ADV_EVNT", codes.OID_ACT_CODE),
         E.text(message.narrative),
         E.statusCode(code="active"),
-        E.effectiveTime(E.low(value=ts(reaction.created_at))),
-        # C.1.5 date of the most recent information: a locked follow-up's receipt date.
-        E.availabilityTime(value=ts(reaction.latest_information_on or reaction.updated_at)),
+        # C.1.4 first received (day zero) and C.1.5 most recent information (a locked follow-up's receipt date).
+        E.effectiveTime(E.low(value=ts(reaction.received_date))),
+        E.availabilityTime(value=ts(reaction.most_recent_information_date)),
         E.component(assessment, typeCode="COMP"),
         case_observation("1", "additionalDocumentsAvailable", typed(E.value(value="false"), "BL")),
         # C.1.7: the tracker does not assess expectedness, so every serious case is flagged.
@@ -332,6 +347,7 @@ def message_element(message: CaseMessage):
                        typed(E.value(code=sender.report_type, codeSystem=codes.OID_REPORT_TYPE,
                                      displayName=sender.get_report_type_display()), "CE")),
         characteristic("2", "otherCaseIds", typed(E.value(nullFlavor="NI"), "BL")),
+        *nullification_characteristics(message),
         classCode="INVSTG", moodCode="EVN")
     return E.PORR_IN049016UV(
         E.id(root=codes.OID_MESSAGE_ID, extension=message.message_id),

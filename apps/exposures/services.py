@@ -2,6 +2,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from apps.core.services import check_version, note_on_locked_cases, record_void, validated_save
+from apps.patients.models import Patient
 
 from . import policies
 from .models import ExposurePeriod
@@ -37,9 +38,24 @@ def exposure_create(*, patient, product, start_date, dose_mg_per_day, end_date=N
     return period
 
 
+def _lock_patient(patient_id):
+    """Serialise the writes that check a patient's periods against their reactions (a no-op on SQLite,
+    whose IMMEDIATE transactions already serialise writers)."""
+    list(Patient.objects.select_for_update().filter(pk=patient_id).values_list("pk", flat=True))
+
+
+def _lock_patient(patient_id):
+    """Serialise the writes that check a patient's periods against their reactions (a no-op on SQLite,
+    whose IMMEDIATE transactions already serialise writers)."""
+    list(Patient.objects.select_for_update().filter(pk=patient_id).values_list("pk", flat=True))
+
+
 @transaction.atomic
 def exposure_update(*, period: ExposurePeriod, actor=None, expected_version=None, reason="",
                     **fields) -> ExposurePeriod:
+    """Edit a period; a change that would leave a live reaction before the patient's first live exposure
+    is refused (the model's clean() names the reactions)."""
+    _lock_patient(period.patient_id)
     period = ExposurePeriod.objects.select_for_update().select_related("patient__site").get(pk=period.pk)
     check_version(period, expected_version, "exposure period")
     policies.may_edit(actor, period).require()
@@ -65,8 +81,15 @@ def exposure_update(*, period: ExposurePeriod, actor=None, expected_version=None
 
 @transaction.atomic
 def exposure_void(*, period: ExposurePeriod, actor, reason, signature=None) -> ExposurePeriod:
+    """Void a period, unless that leaves a live reaction before the patient's first remaining exposure
+    (or without any): the user first voids or corrects those reactions."""
+    _lock_patient(period.patient_id)
     period = ExposurePeriod.objects.select_for_update().select_related("patient__site").get(pk=period.pk)
     policies.may_void(actor, period).require()
+    remaining = list(period.siblings())
+    uncovered = period.reactions_left_uncovered(product_id=period.product_id, remaining=remaining)
+    if uncovered:
+        raise period.uncovered_reactions_error(uncovered, remaining, "Voiding this period")
     locked = policies.locked_cases_of(period)
     record_void(period, actor=actor, reason=reason, signature=signature)
     if locked:

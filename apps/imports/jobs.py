@@ -6,6 +6,7 @@ otherwise), which the job page reads.
 """
 import io
 
+from celery import current_app
 from django.conf import settings
 from django.core.cache import caches
 from django.db import transaction
@@ -16,6 +17,8 @@ from apps.core.policy import may_enter_data
 from .models import ImportFile, ImportJob, ImportStatus
 from .parsing import CsvSource
 from .services import SPECS, pv_csv_import
+
+RUN_TASK = "imports.run_import_job"
 
 KINDS = tuple(spec.kind for spec in SPECS)
 PROGRESS_TTL_SECONDS = 24 * 3600
@@ -56,9 +59,8 @@ def import_job_create(*, actor, files: dict, dry_run=False, confirm_duplicates=F
         ImportFile.objects.create(job=job, kind=kind, name=upload.name[:255], content=content)
     job.rows_total = total
     job.save(update_fields=["rows_total"])
-    from .tasks import run_import_job
-
-    transaction.on_commit(lambda: run_import_job.delay(job.pk))
+    # By name: the task module wraps these functions, so they do not import it back.
+    transaction.on_commit(lambda: current_app.signature(RUN_TASK, args=[job.pk]).apply_async())
     return job
 
 

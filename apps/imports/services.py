@@ -22,13 +22,14 @@ from django.utils import timezone
 from apps.accounts.models import Site
 from apps.core.policy import may_enter_data
 from apps.core.fields import MultiChoiceField
+from apps.core.maintenance import after_bulk_write, tables_of
 from apps.e2b.models import meddra_code_problem
 from apps.e2b.models import SenderOrganisation
 from apps.exposures.models import ExposurePeriod
 from apps.patients.models import Patient, Sex
 from apps.products.models import Product
 from apps.reactions.choices import Status
-from apps.reactions.models import LATE_ONSET_DAYS, InjectionSiteReaction
+from apps.reactions.models import InjectionSiteReaction
 
 from .parsing import CsvSource, FileSpec, Problem, RowValues
 from .validation import RowChecker
@@ -112,6 +113,9 @@ class ImportResult:
         return lines
 
 
+IMPORTED_MODELS = {"patients": Patient, "exposures": ExposurePeriod, "reactions": InjectionSiteReaction}
+
+
 def pv_csv_import(*, patients=None, exposures=None, reactions=None, dry_run=False, confirm_duplicates=False,
                   actor=None, progress=None) -> ImportResult:
     """Import the given files (paths or open files) all or nothing; see ImportResult.errors for refusals.
@@ -137,6 +141,9 @@ def pv_csv_import(*, patients=None, exposures=None, reactions=None, dry_run=Fals
                     importers[source.spec.kind](run, source).execute()
                 if result.errors or dry_run:
                     transaction.set_rollback(True)
+                else:  # fresh planner statistics and stored figures once the rows are committed
+                    tables = tables_of(*(IMPORTED_MODELS[source.spec.kind] for source in sources))
+                    transaction.on_commit(lambda: after_bulk_write(tables, sender=pv_csv_import))
         except DatabaseError as exc:  # e.g. a concurrent insert of the same reference
             result.errors.append(Problem("database", None, "write", f"refused the import, nothing was written: {exc}"))
     finally:
@@ -580,6 +587,7 @@ class ReactionImporter(_FileImporter):
                 candidate.version += 1
             else:
                 candidate = self.blank.new(reaction_ref=ref, patient_id=patient.pk, product_id=product.pk, **data)
+            candidate.known_risk_window_days = product.risk_window_days
             candidate.known_exposures = exposures[(patient.pk, product.pk)]
             if not self.validate(line, candidate):
                 continue
@@ -595,7 +603,7 @@ class ReactionImporter(_FileImporter):
             if candidate.late_onset_flag:
                 self.counts.flagged += 1
                 self.run.result.warnings.append(self.source.problem(
-                    line, "onset_date", f"onset more than {LATE_ONSET_DAYS} days after the last exposure ended; "
+                    line, "onset_date", f"onset more than {product.risk_window_days} days after the last exposure ended; "
                                         "imported and flagged for review"))
             (updated if current is not None else created).append(candidate)
         self.run.write(InjectionSiteReaction, created, updated, self.update_fields)

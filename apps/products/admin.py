@@ -5,12 +5,12 @@ from apps.core.admin import AuditedHistoryAdmin
 from apps.core.services import check_version
 
 from .models import Product, ReferenceProfile
-from .services import reference_profile_make_current
+from .services import reference_profile_make_primary
 
 
 @admin.register(Product)
 class ProductAdmin(AuditedHistoryAdmin):
-    list_display = ("code", "name", "route")
+    list_display = ("code", "name", "route", "risk_window_days")
 
 
 class ReferenceProfileForm(forms.ModelForm):
@@ -37,19 +37,20 @@ class ReferenceProfileForm(forms.ModelForm):
 @admin.register(ReferenceProfile)
 class ReferenceProfileAdmin(AuditedHistoryAdmin):
     form = ReferenceProfileForm
-    list_display = ("product", "label", "effective_date", "isr_incidence", "mild_moderate_share", "is_current")
-    list_filter = ("product", "is_current")
-    actions = ["make_current"]
+    list_display = ("product", "label", "effective_date", "isr_incidence", "mild_moderate_share",
+                    "follow_up_horizon_days", "is_current", "is_primary")
+    list_filter = ("product", "is_current", "is_primary")
+    actions = ["make_primary"]
 
     def save_model(self, request, obj, form, change):
         if change:
             obj.version += 1
-        if obj.is_current:
-            reference_profile_make_current(profile=obj)
+        if obj.is_primary:
+            reference_profile_make_primary(profile=obj)
         else:
             super().save_model(request, obj, form, change)
 
-    @admin.action(description="Make the selected profile current for its product")
-    def make_current(self, request, queryset):
+    @admin.action(description="Make the selected profile primary (and current) for its product")
+    def make_primary(self, request, queryset):
         for profile in queryset:
-            reference_profile_make_current(profile=profile)
+            reference_profile_make_primary(profile=profile)

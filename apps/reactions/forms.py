@@ -46,13 +46,15 @@ HELP_TEXTS = {
 }
 WIDGETS = {
     "onset_date": DateInput,
+    "received_date": DateInput,
+    "latest_information_date": DateInput,
     "resolution_date": DateInput,
     "narrative": forms.Textarea(attrs={"rows": 4}),
 }
 
 
 SECTIONS = (
-    (_("Report"), ("reaction_ref", "product")),
+    (_("Report"), ("reaction_ref", "product", "received_date", "latest_information_date")),
     (_("Event"), ("onset_date", "resolution_date", "injection_site", "diameter_mm", "symptoms")),
     (_("Severity, seriousness and outcome"), ("severity", "ctcae_grade", "seriousness", "outcome", "action_taken")),
     (_("Reporter, coding and assessment"), ("reporter_qualification", "meddra_llt_code", "meddra_version",
@@ -71,6 +73,14 @@ class DuplicateConfirmMixin(forms.Form):
     confirm_duplicate = forms.BooleanField(
         required=False, label=_("I checked: this is not a duplicate"),
         help_text=_("Tick only after checking the listed reaction(s) describe a different event."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["received_date"].required = False
+
+    def clean_received_date(self):
+        """Left empty, day zero stays as it was (a new case: the day it is entered)."""
+        return self.cleaned_data.get("received_date") or self.instance.received_date
 
     @property
     def duplicate_suspected(self):
@@ -158,12 +168,8 @@ class ReactionFollowUpForm(DuplicateConfirmMixin, ServiceModelForm):
     summary = forms.CharField(label=_("What changed"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000,
                               help_text=FOLLOW_UP_HELP)
 
-    class Meta:
-        model = InjectionSiteReaction
-        fields = [*EDITABLE_FIELDS, "causality"]
-        labels = LABELS
-        help_texts = HELP_TEXTS
-        widgets = WIDGETS
+    class Meta(ReactionUpdateForm.Meta):
+        """The same case fields as an edit of the case."""
 
     def __init__(self, *args, user, follow_up=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -12,13 +12,10 @@ from simple_history.models import HistoricalRecords
 
 from apps.core.fields import MultiChoiceField
 from apps.core.models import (NARRATIVE_MAX_LENGTH, VoidableModel, VoidableQuerySet, bounded_text, reference_validator,
-                              reject_future)
+                              reject_future, today)
 
 from .choices import (GRADES_OF_SEVERITY, ONGOING_OUTCOMES, RESOLVED_OUTCOMES, ActionTaken, Causality, CommentKind,
                       CtcaeGrade, InjectionSite, Outcome, ReporterQualification, Seriousness, Severity, Status, Symptom)
-
-# An onset this long after the last exposure ended is kept but flagged for a reviewer.
-LATE_ONSET_DAYS = 30
 
 
 # Share of all patients above which a site's listing walks the onset index on SQLite (see at_site).
@@ -98,6 +95,13 @@ class InjectionSiteReaction(VoidableModel):
                                        validators=[RegexValidator(r"^\d{8}$", "A MedDRA LLT code has 8 digits.")])
     meddra_version = models.CharField(max_length=10, blank=True, verbose_name="MedDRA version")
     narrative = models.TextField(blank=True, max_length=NARRATIVE_MAX_LENGTH, validators=bounded_text(NARRATIVE_MAX_LENGTH))
+    # C.1.4 / C.1.5: the case's own receipt dates, never the row's timestamps. The first is day zero of
+    # the regulatory clock (apps/clocks); a follow-up moves the second.
+    received_date = models.DateField(default=today, verbose_name=_("date first received (C.1.4)"),
+                                     help_text=_("When the organisation first learned of the case (day zero)."))
+    latest_information_date = models.DateField(null=True, blank=True,
+                                               verbose_name=_("date of most recent information (C.1.5)"),
+                                               help_text=_("Leave empty until follow-up information arrives."))
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                      related_name="+", editable=False, db_index=False,  # read with the row only
@@ -106,20 +110,18 @@ class InjectionSiteReaction(VoidableModel):
                                     related_name="+", editable=False, db_index=False)  # read by no query
     reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
     late_onset_flag = models.BooleanField(default=False, editable=False,
-                                          help_text=f"Onset more than {LATE_ONSET_DAYS} days after the last exposure ended.")
+                                          help_text="Onset more than the product's risk window (days) after the last exposure ended.")
     duplicate_confirmed = models.BooleanField(default=False, editable=False,
                                               help_text="The user confirmed this is not a duplicate of a same-day reaction.")
     version = models.PositiveIntegerField(default=1, editable=False,
                                           help_text="Incremented on every save; guards against lost updates.")
     case_version = models.PositiveIntegerField(default=1, editable=False,
                                                help_text="1 for the initial report, +1 for each locked follow-up.")
-    latest_information_on = models.DateField(null=True, blank=True, editable=False,
-                                             verbose_name="date of the most recent information",
-                                             help_text="The receipt date of the last locked follow-up.")
     # History rows are read by record (the indexed `id`: its history page), by date and by user; the
     # copies of the record's keys and reference are never searched, so they carry no index.
     history = HistoricalRecords(no_db_index=["patient", "product", "reporter", "voided_by", "reviewed_by",
                                              "submitted_by", "reaction_ref"])
+    constraints_checked_by_clean = ("reaction_resolves_on_or_after_onset",)
 
     objects = ReactionQuerySet.as_manager()
 
@@ -134,10 +136,15 @@ class InjectionSiteReaction(VoidableModel):
             models.Index(fields=["status"]),
             # The listing's default order (and its reverse), so a page reads 25 rows, not a million.
             models.Index(fields=["-onset_date", "reaction_ref"], name="isr_list_onset_ref_idx"),
-            # Covers every column the aggregate report reads (apps/reports/selectors.py), per product and
+            # Covers every column the aggregate report reads (apps/cohort/queries.py), per product and
             # patient in onset order: its per-patient and duration groupings read this index, not the wide rows.
             models.Index(fields=["product", "voided_at", "patient", "onset_date", "severity", "resolution_date"],
                          name="isr_report_cover_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(resolution_date__isnull=True) | models.Q(resolution_date__gte=models.F("onset_date")),
+                name="reaction_resolves_on_or_after_onset"),
         ]
 
     def __str__(self):
@@ -156,6 +163,11 @@ class InjectionSiteReaction(VoidableModel):
         if self.resolution_date is None or self.onset_date is None:
             return None
         return (self.resolution_date - self.onset_date).days + 1
+
+    @property
+    def most_recent_information_date(self):
+        """C.1.5: the latest follow-up's date, else the first receipt."""
+        return self.latest_information_date or self.received_date
 
     @property
     def is_serious(self):
@@ -189,6 +201,11 @@ class InjectionSiteReaction(VoidableModel):
 
         reject_future(self.onset_date, "onset_date", errors)
         reject_future(self.resolution_date, "resolution_date", errors)
+        reject_future(self.received_date, "received_date", errors)
+        reject_future(self.latest_information_date, "latest_information_date", errors)
+        if self.received_date and self.latest_information_date and self.latest_information_date < self.received_date:
+            add("latest_information_date", "The most recent information cannot predate the first receipt.",
+                "latest_before_received")
         if self.onset_date and self.resolution_date and self.resolution_date < self.onset_date:
             add("resolution_date", _("The resolution date is before the onset date."), "resolution_before_onset")
 
@@ -230,12 +247,18 @@ class InjectionSiteReaction(VoidableModel):
             return
         self.late_onset_flag = self.onset_is_late(exposures)
 
+    def risk_window_days(self):
+        """The product's risk window W (the importer passes it in to save a query per row)."""
+        known = getattr(self, "known_risk_window_days", None)
+        return known if known is not None else self.product.risk_window_days
+
     def onset_is_late(self, exposures):
-        """True when no exposure covers the onset and the last one ended over LATE_ONSET_DAYS before it."""
+        """True when no exposure covers the onset and the last one ended over the product's risk window
+        (W days) before it: the reaction is not attributable (the report counts it as a late onset)."""
         if any(p.end_date is None or p.start_date <= self.onset_date <= p.end_date for p in exposures):
             return False
         ended = [p.end_date for p in exposures if p.end_date <= self.onset_date]
-        return bool(ended) and self.onset_date - max(ended) > timedelta(days=LATE_ONSET_DAYS)
+        return bool(ended) and self.onset_date - max(ended) > timedelta(days=self.risk_window_days())
 
 
 class ReactionComment(models.Model):
@@ -305,6 +328,11 @@ class ReactionFollowUp(models.Model):
     def clean(self):
         errors = {}
         reject_future(self.received_on, "received_on", errors)
+        first_received = self.reaction.received_date if self.reaction_id else None
+        if self.received_on and first_received and self.received_on < first_received:
+            errors.setdefault("received_on", []).append(ValidationError(
+                _("New information cannot be received before the case was first received (%(date)s).")
+                % {"date": first_received.isoformat()}))
         if not (self.summary or "").strip():
             errors.setdefault("summary", []).append(ValidationError(_("Say what the new information is.")))
         if errors:

@@ -72,6 +72,12 @@ def may_export(user, reaction):
     return first_refusal(may_review(user), _in_scope(user, reaction), _live(reaction))
 
 
+def may_send_correction(user, reaction):
+    """Nullify or amend an ICSR already sent: a voided case is nullified, so it need not be live
+    (the export service refuses a case never sent and an amendment of a voided case)."""
+    return first_refusal(may_review(user), _in_scope(user, reaction))
+
+
 def may_return(user, reaction):
     """Send a submitted case back to its site with a question."""
     return first_refusal(may_review(user), _in_scope(user, reaction), _live(reaction),

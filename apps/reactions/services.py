@@ -24,7 +24,7 @@ from .models import InjectionSiteReaction, ReactionComment, ReactionFollowUp
 EDITABLE_FIELDS = (
     "onset_date", "resolution_date", "severity", "ctcae_grade", "symptoms", "seriousness", "outcome",
     "action_taken", "injection_site", "diameter_mm", "reporter_qualification", "narrative",
-    "meddra_llt_code", "meddra_version",
+    "meddra_llt_code", "meddra_version", "received_date", "latest_information_date",
 )
 REVIEWER_FIELDS = ("causality",)
 
@@ -324,7 +324,7 @@ def reaction_followup_lock(*, follow_up: ReactionFollowUp, actor, signature=None
     if not reaction.causality:
         raise ValidationError({"causality": "Assess causality before locking the follow-up."})
     reaction.case_version = current.case_version
-    reaction.latest_information_on = current.received_on
+    reaction.latest_information_date = current.received_on
     reaction.reviewed_by, reaction.reviewed_at = actor, timezone.now()
     reaction.version += 1
     note = f", {signature_note(signature)}" if signature else ""

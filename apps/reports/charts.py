@@ -159,7 +159,7 @@ def time_to_first_isr(curve, max_days):
     plot.polyline(_steps(curve, max_days, transform=lambda s: 1 - s))
     plot.legend([(LINE, "1 − Kaplan–Meier", None)])
     return plot.render("Cumulative share of exposed patients with a first ISR; others censored at their last "
-                       "exposure day.")
+                       "exposure day plus the risk window (at most the as-of date).")
 
 
 SEVERITY_COLORS = {"mild": "#0dcaf0", "moderate": "#ffc107", "severe": "#dc3545"}
@@ -187,6 +187,38 @@ def severity_distribution(counts):
                  f'<text x="{x + slot * 0.3:.1f}" y="{HEIGHT - BOTTOM + 16}" font-size="11" text-anchor="middle">'
                  f'{escape(severity)}</text>')
     return plot.render(", ".join(f"{k}: {v}" for k, v in counts.items()))
+
+
+def monitoring(measure_label, looks):
+    """z per look against ± the critical value of each look (the group-sequential boundary)."""
+    title = f"Sequential monitoring: {measure_label}"
+    if not looks:
+        return empty(title, "No look of the monitoring plan yet.")
+    bounded = [look["critical_value"] for look in looks if look["critical_value"] is not None]
+    reach = max([abs(look["z"]) for look in looks] + [min(c, 8.0) for c in bounded] + [2.5])
+    top = float(int(reach) + 1)
+    plot = Plot(title, max(len(looks), 2), y_max=top, y_min=-top, x_min=1)
+    every = max(1, len(looks) // 8)
+    step = 1 if top <= 5 else 2
+    plot.axes([(index, f"{index}: {look['as_of'][:7]}") for index, look in enumerate(looks, start=1)
+               if (index - 1) % every == 0],
+              [(v, f"{v:g}") for v in range(-int(top), int(top) + 1, step)], "Look (as of)", "z")
+    plot.polyline([(1, 0), (plot.x_max, 0)], MUTED, dash="2 3", width=1)
+    upper = [(index, min(look["critical_value"], top)) for index, look in enumerate(looks, start=1)
+             if look["critical_value"] is not None]
+    plot.polyline(upper, REFERENCE, dash="6 4")
+    plot.polyline([(x, -y) for x, y in upper], REFERENCE, dash="6 4")
+    plot.polyline([(index, look["z"]) for index, look in enumerate(looks, start=1)])
+    for index, look in enumerate(looks, start=1):
+        crossed = look["signal"] != "none"
+        bound = "none (α spent)" if look["critical_value"] is None else f"±{look['critical_value']:.2f}"
+        plot.add(f'<circle cx="{plot.x(index):.1f}" cy="{plot.y(look["z"]):.1f}" r="{5 if crossed else 3}" '
+                 f'fill="{REFERENCE if crossed else LINE}"><title>{escape(look["as_of"])}: z = {look["z"]:.2f}, '
+                 f'boundary {bound}</title></circle>')
+    plot.legend([(LINE, "z of the look", None), (REFERENCE, "± boundary (Lan–DeMets)", "6 4")])
+    last = looks[-1]
+    return plot.render(f"{len(looks)} looks; last z = {last['z']:.2f} at information fraction "
+                       f"{last['information_fraction']:.2f}.")
 
 
 def report_charts(report):

@@ -1,7 +1,11 @@
 """Aggregate ISR reports: a recorded request that becomes an immutable snapshot once done."""
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 
 class ReportStatus(models.TextChoices):
@@ -96,3 +100,103 @@ class AggregateReport(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError("Reports are kept; they cannot be deleted.")
+
+
+class SpendingType(models.TextChoices):
+    OBRIEN_FLEMING = "obrien_fleming", "O'Brien–Fleming type (Lan–DeMets)"
+    POCOCK = "pocock", "Pocock type (Lan–DeMets)"
+
+
+class MonitoredMeasure(models.TextChoices):
+    HORIZON_INCIDENCE = "horizon_incidence", "Horizon incidence"
+    HORIZON_MILD_MODERATE_SHARE = "horizon_mild_moderate_share", "Horizon mild/moderate share"
+
+
+class MonitoringPlan(models.Model):
+    """Group-sequential monitoring of a product against one reference profile.
+
+    Each scheduled report on or after the start date is a look at the cumulative horizon cohort; the
+    overall two-sided α is spent over the information fraction n / N_max (Lan–DeMets), so that the
+    chance of a false alarm over all looks stays α."""
+
+    product = models.ForeignKey("products.Product", on_delete=models.PROTECT, related_name="monitoring_plans")
+    reference_profile = models.ForeignKey("products.ReferenceProfile", on_delete=models.PROTECT,
+                                          related_name="monitoring_plans")
+    start_date = models.DateField(help_text="Scheduled reports as of this date or later are looks.")
+    max_cohort_patients = models.PositiveIntegerField(
+        verbose_name="N max", validators=[MinValueValidator(1)],
+        help_text="Planned maximum horizon cohort: the information fraction of a look is n / N max (at most 1).")
+    alpha = models.DecimalField(max_digits=4, decimal_places=3, default=Decimal("0.050"),
+                                validators=[MinValueValidator(Decimal("0.001")), MaxValueValidator(Decimal("0.5"))],
+                                help_text="Overall two-sided α over all looks.")
+    spending = models.CharField(max_length=20, choices=SpendingType.choices, default=SpendingType.OBRIEN_FLEMING)
+    monitor_horizon_incidence = models.BooleanField(default=True)
+    monitor_horizon_mild_moderate_share = models.BooleanField(default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["product", "reference_profile"]
+        constraints = [models.UniqueConstraint(fields=["product", "reference_profile"],
+                                               name="one_monitoring_plan_per_product_and_profile")]
+
+    def __str__(self):
+        return f"Monitoring of {self.product_id and self.product.code} against {self.reference_profile_id and self.reference_profile.label}"
+
+    @property
+    def measures(self) -> list[str]:
+        return [measure for measure, on in ((MonitoredMeasure.HORIZON_INCIDENCE, self.monitor_horizon_incidence),
+                                            (MonitoredMeasure.HORIZON_MILD_MODERATE_SHARE,
+                                             self.monitor_horizon_mild_moderate_share)) if on]
+
+    def clean(self):
+        errors = {}
+        profile = self.reference_profile if self.reference_profile_id else None
+        if profile is not None and self.product_id and profile.product_id != self.product_id:
+            errors["reference_profile"] = "This reference profile belongs to another product."
+        elif profile is not None:
+            if profile.follow_up_horizon_days is None:
+                errors["reference_profile"] = ("The profile has no follow-up horizon; monitoring compares horizon "
+                                               "figures, so set the profile's horizon first.")
+            if self.monitor_horizon_incidence and profile.isr_incidence is None:
+                errors["monitor_horizon_incidence"] = "The profile gives no ISR incidence to monitor against."
+            if self.monitor_horizon_mild_moderate_share and profile.mild_moderate_share is None:
+                errors["monitor_horizon_mild_moderate_share"] = "The profile gives no mild/moderate share."
+        if not (self.monitor_horizon_incidence or self.monitor_horizon_mild_moderate_share):
+            errors["monitor_horizon_incidence"] = "Monitor at least one measure."
+        if self.pk and self.looks.exists():
+            errors["start_date"] = (f"The plan already has {self.looks.count()} look(s): their boundaries depend on "
+                                    f"its design, which can no longer change.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class MonitoringLook(models.Model):
+    """One tested look of a plan at one measure, recorded from a scheduled report; never changed."""
+
+    plan = models.ForeignKey(MonitoringPlan, on_delete=models.PROTECT, related_name="looks")
+    report = models.ForeignKey(AggregateReport, on_delete=models.PROTECT, related_name="monitoring_looks")
+    measure = models.CharField(max_length=40, choices=MonitoredMeasure.choices)
+    as_of = models.DateField()
+    n = models.PositiveIntegerField()
+    x = models.PositiveIntegerField()
+    information_fraction = models.FloatField()
+    z = models.FloatField()
+    critical_value = models.FloatField(null=True, blank=True, help_text="Empty: the plan's α was already spent.")
+    cumulative_alpha_spent = models.FloatField()
+    signal = models.CharField(max_length=10, default="none")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["plan", "measure", "as_of"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "measure", "as_of"], name="one_look_per_plan_measure_and_date"),
+            models.CheckConstraint(condition=models.Q(x__lte=models.F("n")), name="look_x_at_most_n"),
+            models.CheckConstraint(condition=models.Q(information_fraction__gt=0, information_fraction__lte=1),
+                                   name="look_information_fraction_in_0_1"),
+        ]
+
+    def as_json(self) -> dict:
+        return {"as_of": self.as_of.isoformat(), "n": self.n, "x": self.x,
+                "information_fraction": self.information_fraction, "z": self.z,
+                "critical_value": self.critical_value, "cumulative_alpha_spent": self.cumulative_alpha_spent,
+                "signal": self.signal, "report_id": self.report_id}

@@ -8,12 +8,15 @@ guarded by their attempt token, so redelivered or duplicated messages never prod
 second snapshot; a unique constraint backs this up.
 """
 import functools
+import hashlib
+import json
 import logging
 import subprocess
 import time
 import tomllib
 import uuid
 from datetime import timedelta
+from decimal import Decimal
 
 from celery import current_app
 from django.conf import settings
@@ -27,9 +30,13 @@ from django.utils import timezone
 
 from apps.accounts.roles import Role
 
+from apps.cohort import profile as cohort_profile
+from apps.cohort import sequential
+from apps.cohort.scope import Scope
+from apps.cohort.sql import consistent_read
+
 from . import selectors
-from .models import AggregateReport, ReportStatus
-from .selectors import ReportParams
+from .models import AggregateReport, MonitoredMeasure, MonitoringLook, MonitoringPlan, ReportStatus, SpendingType
 
 RUN_TASK = "reports.run_aggregate_report"
 logger = logging.getLogger(__name__)
@@ -74,8 +81,20 @@ def _enqueue(report_id: int, **task_kwargs) -> bool:
     return True
 
 
+def report_scope(report: AggregateReport) -> Scope:
+    """The cohort a report covers."""
+    return Scope(product=report.product, as_of=report.as_of, site=report.site, dose_mg_per_day=report.dose_mg_per_day,
+                 exposure_start_from=report.exposure_start_from, exposure_start_to=report.exposure_start_to)
+
+
+def report_key(scope: Scope, reference_profile) -> str:
+    """Hash of the question: the scope and the reference profile. Equal keys mean the same question."""
+    canonical = {**scope.canonical(), "reference_profile_id": reference_profile.pk}
+    return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
+
+
 def _params(*, product, as_of, reference_profile=None, site=None, dose_mg_per_day=None, exposure_start_from=None,
-            exposure_start_to=None) -> tuple[ReportParams, AggregateReport]:
+            exposure_start_to=None) -> tuple[Scope, AggregateReport]:
     reference_profile = reference_profile or product.current_reference_profile()
     if reference_profile is None:
         raise ValidationError({"reference_profile": f"{product} has no current reference profile; choose one."})
@@ -83,9 +102,9 @@ def _params(*, product, as_of, reference_profile=None, site=None, dose_mg_per_da
                              dose_mg_per_day=dose_mg_per_day, exposure_start_from=exposure_start_from,
                              exposure_start_to=exposure_start_to)
     report.full_clean(exclude=["params_key"])
-    params = ReportParams.of_report(report)
-    report.params_key = params.key()
-    return params, report
+    scope = report_scope(report)
+    report.params_key = report_key(scope, reference_profile)
+    return scope, report
 
 
 def report_request(*, product, as_of, reference_profile=None, site=None, dose_mg_per_day=None,
@@ -96,11 +115,11 @@ def report_request(*, product, as_of, reference_profile=None, site=None, dose_mg
     Same parameters on unchanged data give back the existing snapshot; a request already
     waiting with the same parameters is reused rather than duplicated.
     """
-    params, report = _params(product=product, as_of=as_of, reference_profile=reference_profile, site=site,
+    scope, report = _params(product=product, as_of=as_of, reference_profile=reference_profile, site=site,
                              dose_mg_per_day=dose_mg_per_day, exposure_start_from=exposure_start_from,
                              exposure_start_to=exposure_start_to)
-    with selectors.consistent_read():
-        fingerprint, _ = selectors.data_fingerprint(params)
+    with consistent_read():
+        fingerprint, _ = cohort_profile.data_fingerprint(scope, report.reference_profile)
     existing = selectors.find_snapshot(params_key=report.params_key, fingerprint=fingerprint)
     if existing is not None:
         if scheduled:
@@ -128,7 +147,7 @@ def _adopt_as_scheduled(snapshot: AggregateReport):
     """A scheduled run that finds a manual snapshot of the same data takes it as its own (and alerts)."""
     if AggregateReport.objects.filter(pk=snapshot.pk, scheduled=False).update(scheduled=True):
         snapshot.scheduled = True
-        report_send_alerts(report=snapshot)
+        _record_looks_and_alert(snapshot)
 
 
 def report_run(*, report_id: int, slow_seconds: float = 0) -> AggregateReport | None:
@@ -143,23 +162,23 @@ def report_run(*, report_id: int, slow_seconds: float = 0) -> AggregateReport | 
                .filter(Q(status=ReportStatus.QUEUED) | Q(status=ReportStatus.RUNNING, lease_expires_at__lt=now))
                .update(status=ReportStatus.RUNNING, attempt_token=token, started_at=now, attempts=F("attempts") + 1,
                        lease_expires_at=now + timedelta(seconds=settings.REPORTS_LEASE_SECONDS)))
-    report = AggregateReport.objects.select_related("product", "reference_profile").filter(pk=report_id).first()
+    report = AggregateReport.objects.select_related("product", "site", "reference_profile").filter(pk=report_id).first()
     if not claimed or report is None:
         return report  # finished, taken by a live worker, or unknown: nothing to do
     if report.attempts > MAX_ATTEMPTS:
         _finish(report, token, status=ReportStatus.FAILED,
                 error=f"The worker stopped {report.attempts - 1} times while computing this report.")
         return _reload(report_id)
-    params = ReportParams.of_report(report)
+    scope = report_scope(report)
     started = time.perf_counter()
     try:
-        with selectors.consistent_read():
-            fingerprint, parts = selectors.data_fingerprint(params)
+        with consistent_read():
+            fingerprint, parts = cohort_profile.data_fingerprint(scope, report.reference_profile)
             existing = selectors.find_snapshot(params_key=report.params_key, fingerprint=fingerprint)
             if existing is None:
                 if slow_seconds and report.attempts == 1:
                     time.sleep(slow_seconds)
-                results, details, timings = selectors.isr_profile(params)
+                results, details, timings = cohort_profile.isr_profile(scope, report.reference_profile)
     except Exception as exc:  # noqa: BLE001 - the failure is recorded on the report for the user
         logger.exception("Aggregate report %s failed", report_id)
         _finish(report, token, status=ReportStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
@@ -175,8 +194,8 @@ def report_run(*, report_id: int, slow_seconds: float = 0) -> AggregateReport | 
         with transaction.atomic():
             written = _finish(
                 report, token, status=ReportStatus.DONE, data_fingerprint=fingerprint, fingerprint_parts=parts,
-                reference_history_id=selectors.reference_history_id(report.reference_profile),
-                reference_figures=selectors.reference_figures(report.reference_profile), results=results,
+                reference_history_id=cohort_profile.reference_history_id(report.reference_profile),
+                reference_figures=cohort_profile.reference_figures(report.reference_profile), results=results,
                 details=details, alerts=report.alerts, code_version=code_version(), timings=timings)
     except IntegrityError as exc:
         # Another request with the same parameters stored the same data first...
@@ -189,7 +208,7 @@ def report_run(*, report_id: int, slow_seconds: float = 0) -> AggregateReport | 
         return _reload(report_id)
     report = _reload(report_id)
     if written and report.scheduled:
-        report_send_alerts(report=report)
+        _record_looks_and_alert(report)
     return report
 
 
@@ -204,23 +223,98 @@ def _reload(report_id):
 
 
 def alerts_for(results: dict, details: dict) -> list[str]:
-    """Plain sentences for each significant deviation from the reference profile."""
-    verdicts = details["verdicts"]
+    """Alerts that do not depend on repeated looks: the ISR duration's restricted mean beyond the reference
+    range. Incidence and the mild/moderate share alert only through the monitoring plan, on a boundary
+    crossing (monitoring_record_looks), never on a nominal p < 0.05 of one monthly look."""
+    if details["verdicts"]["duration_days_rmean_km"] != "longer":
+        return []
+    low, high = results["reference_duration_days"]
+    rmean, se = results["duration_days_rmean_km"], results["duration_days_rmean_se"]
+    return [f"ISR duration (Kaplan–Meier restricted mean to {cohort_profile.RMEAN_TAU_DAYS} days) {rmean:.1f} days, "
+            f"95% CI {rmean - 1.96 * se:.1f}–{rmean + 1.96 * se:.1f}, is longer than the reference range "
+            f"{low}–{high} days."]
+
+
+MEASURE_COUNTS = {
+    # measure: (n key, x key, p0 key, words)
+    MonitoredMeasure.HORIZON_INCIDENCE: ("horizon_cohort_patients", "horizon_patients_with_isr", "reference_incidence",
+                                         "horizon ISR incidence"),
+    MonitoredMeasure.HORIZON_MILD_MODERATE_SHARE: ("horizon_patients_with_isr", "horizon_mild_moderate_patients",
+                                                   "reference_mild_moderate_share", "horizon mild/moderate share"),
+}
+
+
+@transaction.atomic
+def monitoring_plan_save(*, product, reference_profile=None, start_date, max_cohort_patients, alpha=Decimal("0.05"),
+                         spending=SpendingType.OBRIEN_FLEMING, monitor_horizon_incidence=True,
+                         monitor_horizon_mild_moderate_share=True) -> MonitoringPlan:
+    """Create the plan of a product and profile (the primary one by default), or change it while it has no
+    look yet: once looks exist, their boundaries depend on the plan, so it is refused."""
+    reference_profile = reference_profile or product.current_reference_profile()
+    if reference_profile is None:
+        raise ValidationError({"reference_profile": f"{product} has no primary reference profile; choose one."})
+    plan = (MonitoringPlan.objects.select_for_update().filter(product=product, reference_profile=reference_profile)
+            .first()) or MonitoringPlan(product=product, reference_profile=reference_profile)
+    plan.start_date, plan.max_cohort_patients, plan.alpha, plan.spending = (start_date, max_cohort_patients,
+                                                                           Decimal(str(alpha)), spending)
+    plan.monitor_horizon_incidence = monitor_horizon_incidence
+    plan.monitor_horizon_mild_moderate_share = monitor_horizon_mild_moderate_share
+    plan.full_clean()
+    plan.save()
+    return plan
+
+
+def monitoring_record_looks(*, report: AggregateReport) -> list[str]:
+    """Record a done scheduled report as a look of its monitoring plan; the alert sentences of boundaries
+    crossed for the first time at this look.
+
+    A look whose date is not after the plan's last look of that measure (recorded already, or out of
+    order) is not recorded again: boundaries depend on the looks before, so looks are only appended."""
+    plan = selectors.monitoring_plan_of(report)
+    if plan is None or report.status != ReportStatus.DONE or report.as_of < plan.start_date:
+        return []
+    results = report.results
+    cohort = results["horizon_cohort_patients"]
+    if not cohort:
+        return []
+    fraction = min(1.0, cohort / plan.max_cohort_patients)
     alerts = []
-    if verdicts["isr_incidence"] in ("higher", "lower"):
-        alerts.append(
-            f"ISR incidence {results['isr_incidence']:.1%} is significantly {verdicts['isr_incidence']} than the "
-            f"reference {results['reference_incidence']:.1%} (p = {results['incidence_p_value']:.3g}).")
-    if verdicts["mild_moderate_share"] in ("higher", "lower"):
-        alerts.append(
-            f"Mild/moderate share {results['mild_moderate_share']:.1%} is significantly "
-            f"{verdicts['mild_moderate_share']} than the reference {results['reference_mild_moderate_share']:.1%} "
-            f"(p = {results['mild_moderate_p_value']:.3g}).")
-    if verdicts["duration_days_median_km"] == "higher":
-        low, high = results["reference_duration_days"]
-        alerts.append(f"Median ISR duration {results['duration_days_median_km']:g} days is above the reference "
-                      f"range {low}–{high} days.")
+    with transaction.atomic():
+        plan = MonitoringPlan.objects.select_for_update().get(pk=plan.pk)  # one look recorder at a time
+        for measure in plan.measures:
+            n_key, x_key, p0_key, words = MEASURE_COUNTS[measure]
+            earlier = list(plan.looks.filter(measure=measure).order_by("as_of"))
+            if earlier and earlier[-1].as_of >= report.as_of:
+                continue
+            n, x, p0 = results[n_key], results[x_key], results[p0_key]
+            looks = sequential.monitor([(look.n, look.x, look.information_fraction) for look in earlier]
+                                       + [(n, x, fraction)], p0, float(plan.alpha), plan.spending)
+            if len(looks) <= len(earlier):
+                continue  # no new patients: the look is skipped
+            look = looks[-1]
+            record = MonitoringLook(plan=plan, report=report, measure=measure, as_of=report.as_of, n=look.n,
+                                    x=look.x, information_fraction=look.information_fraction, z=look.z,
+                                    critical_value=look.critical_value,
+                                    cumulative_alpha_spent=look.cumulative_alpha_spent, signal=look.signal)
+            record.full_clean()
+            record.save()
+            if look.signal != "none" and sequential.plan_signal(looks[:-1]) == "none":
+                alerts.append(
+                    f"Monitoring plan: the {words} {x}/{n} = {x / n:.1%} crossed the {look.signal} boundary at "
+                    f"look {len(looks)} (z = {look.z:.2f}, critical value ±{look.critical_value:.2f}, "
+                    f"{look.cumulative_alpha_spent:.4f} of the plan's α = {plan.alpha} spent) against the "
+                    f"reference {p0:.1%}.")
     return alerts
+
+
+def _record_looks_and_alert(report: AggregateReport) -> AggregateReport:
+    """A done scheduled snapshot: record its monitoring looks, add their alerts, then send the alerts once."""
+    new_alerts = monitoring_record_looks(report=report)
+    if new_alerts:
+        report.alerts = [*report.alerts, *new_alerts]
+        AggregateReport.objects.filter(pk=report.pk).update(alerts=report.alerts)
+    report_send_alerts(report=report)
+    return report
 
 
 def alert_recipients() -> list[str]:

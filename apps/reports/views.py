@@ -19,7 +19,7 @@ from apps.core.downloads import download
 from apps.core.policy import access, may_run_reports
 from apps.products.models import Product
 
-from . import charts, schedules, selectors, services
+from . import charts, exports, schedules, selectors, services
 from .forms import RunReportForm, ScheduleForm
 from .models import ReportStatus
 
@@ -97,11 +97,15 @@ def report_detail(request, pk):
     report = _get_report(request, pk)
     if report.status == ReportStatus.DUPLICATE and report.same_as_id:
         return redirect("reports:detail", pk=report.same_as_id)
-    context = {"report": report, "parameters": selectors.report_parameters(report),
+    context = {"report": report, "parameters": exports.report_parameters(report),
                "refresh_seconds": REFRESH_SECONDS}
     if report.status == ReportStatus.DONE:
-        context.update(rows=selectors.measure_rows(report), charts=charts.report_charts(report),
-                       definitions=report.details["definitions"])
+        context.update(rows=exports.measure_rows(report), charts=charts.report_charts(report),
+                       definitions=report.details["definitions"],
+                       comparisons=report.details["profile_comparisons"],
+                       monitoring=[{**section, "chart": charts.monitoring(section["label"], section["looks"])}
+                                   for section in selectors.monitoring_sections(report)],
+                       monitoring_plan=selectors.monitoring_plan_of(report))
     return render(request, "reports/detail.html", context)
 
 
@@ -123,7 +127,7 @@ def report_download_json(request, pk):
     report = _get_report(request, pk)
     if report.status != ReportStatus.DONE:
         return JsonResponse({"error": _("Report #%(pk)s is %(status)s, not done.") % {"pk": report.pk, "status": report.status}}, status=409)
-    return download(request, json.dumps(selectors.report_export(report), indent=2),
+    return download(request, json.dumps(exports.report_export(report), indent=2),
                     content_type="application/json", filename=_filename(report, "json"))
 
 
@@ -134,6 +138,6 @@ def report_download_csv(request, pk):
         return HttpResponse(_("Report #%(pk)s is %(status)s, not done.") % {"pk": report.pk, "status": report.status}, status=409,
                             content_type="text/plain")
     content = io.StringIO()
-    csv.writer(content).writerows(selectors.report_csv_rows(report))
+    csv.writer(content).writerows(exports.report_csv_rows(report))
     return download(request, content.getvalue(), content_type="text/csv; charset=utf-8",
                     filename=_filename(report, "csv"))

@@ -7,13 +7,14 @@ from apps.core.forms import as_of_not_in_future
 from apps.core.models import today
 from apps.products.models import Product, ReferenceProfile
 
-from .selectors import Scope
+from apps.cohort.scope import Scope
 
 
 class SummaryFilterForm(forms.Form):
     """Product, site and as-of date of a summary; a site-bound user is always held to their site."""
 
-    product = forms.ModelChoiceField(queryset=Product.objects.order_by("code"), empty_label=None)
+    # The choices and the chosen product come from the one query in __init__ (no second look-up to validate).
+    product = forms.TypedChoiceField(coerce=int, empty_value=None)
     site = forms.ModelChoiceField(queryset=Site.objects.order_by("code"), required=False, empty_label="All sites")
     as_of = forms.DateField(label="As of", widget=forms.DateInput(attrs={"type": "date"}),
                             validators=[as_of_not_in_future],
@@ -23,7 +24,7 @@ class SummaryFilterForm(forms.Form):
         defaults = {"as_of": today().isoformat()}
         # One query for the choices and the default (the first product with a current reference profile).
         products = list(Product.objects.order_by("code").annotate(has_reference=Exists(
-            ReferenceProfile.objects.filter(product=OuterRef("pk"), is_current=True))))
+            ReferenceProfile.objects.filter(product=OuterRef("pk"), is_primary=True))))
         product = next((p for p in products if p.has_reference), products[0] if products else None)
         if product is not None:
             defaults["product"] = str(product.pk)
@@ -32,6 +33,7 @@ class SummaryFilterForm(forms.Form):
             merged.setdefault("site", data.get("site"))
         super().__init__(merged, **kwargs)
         self.user = user
+        self.products = {p.pk: p for p in products}
         self.fields["product"].choices = [(p.pk, str(p)) for p in products]
         self.fixed_site = scoped_site(user)
         if self.fixed_site is not None:
@@ -42,6 +44,9 @@ class SummaryFilterForm(forms.Form):
         for field in self.fields.values():
             css = "form-select form-select-sm" if isinstance(field.widget, forms.Select) else "form-control form-control-sm"
             field.widget.attrs["class"] = css
+
+    def clean_product(self):
+        return self.products[self.cleaned_data["product"]]
 
     def scope(self):
         site = self.fixed_site if self.fixed_site is not None else self.cleaned_data.get("site")

@@ -42,3 +42,14 @@ class Proportion:
             return f"{self.k} / {self.n} ({self.percent:.1f}%)"
         return (f"{self.k} / {self.n} ({self.percent:.1f}%, 95% CI "
                 f"{self.ci_low_percent:.1f}–{self.ci_high_percent:.1f})")
+
+    def as_json(self) -> dict:
+        """The cell as numbers: what the JSON download and the stored figures hold."""
+        return {"count": self.k, "denominator": self.n, "share": self.share,
+                "ci95": None if self.ci is None else list(self.ci)}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Proportion":
+        proportion = cls(data["count"], data["denominator"])
+        proportion.__dict__["ci"] = None if data["ci95"] is None else tuple(data["ci95"])  # the cached interval
+        return proportion

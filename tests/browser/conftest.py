@@ -25,8 +25,9 @@ def chromium_path():
         return path
     if os.geteuid() == 0 and shutil.which("apt-get"):
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run(["apt-get", "update", "-qq"], check=False, env=env)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=False, env=env)
+        wait_for_lock = ["-o", "DPkg::Lock::Timeout=600"]  # another install may hold the package lock
+        subprocess.run(["apt-get", *wait_for_lock, "update", "-qq"], check=False, env=env)
+        subprocess.run(["apt-get", *wait_for_lock, "install", "-y", "-qq", "chromium"], check=False, env=env)
         path = shutil.which("chromium")
     if not path:
         pytest.fail("Chromium is not installed and could not be installed (apt-get install chromium).")

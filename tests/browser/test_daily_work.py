@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from apps.core.models import today
 from apps.e2b import xml as e2b_xml
 from apps.reactions.models import InjectionSiteReaction, ReactionComment
 from tests.factories import PASSWORD, ExposurePeriodFactory, PatientFactory
@@ -99,7 +100,7 @@ def test_report_return_answer_lock_follow_up_and_export_version_2(
     # New information arrives: the reporter enters a follow-up; the locked case stays as it was.
     page.goto(f"{live_server.url}/reactions/{reaction.pk}/")
     page.click("#follow-up-button")
-    page.fill("#id_received_on", "2025-03-01")
+    page.fill("#id_received_on", today().isoformat())  # after the case was first received (today)
     page.fill("#id_summary", "Resolution later than first reported.")
     page.fill("#id_resolution_date", "2025-02-25")
     page.click("button:has-text('Save')")

@@ -16,7 +16,7 @@ from tests.factories import SIGN_RETURN, ReactionFactory, UserFactory, signed
 
 pytestmark = pytest.mark.django_db
 
-CASE = dict(onset_date=date(2025, 1, 10), resolution_date=date(2025, 1, 30), outcome="recovered", seriousness=[],
+CASE = dict(onset_date=date(2025, 1, 10), received_date=date(2025, 1, 12), resolution_date=date(2025, 1, 30), outcome="recovered", seriousness=[],
             meddra_llt_code="10022086", meddra_version="27.1", action_taken="unchanged",
             injection_site="abdomen_left", diameter_mm=35, symptoms=["erythema"], reporter_qualification="physician")
 
@@ -154,7 +154,7 @@ def test_a_follow_up_is_the_next_version_of_the_locked_case_and_exports_with_the
         locked = reaction_followup_lock(follow_up=follow_up, actor=reviewer, signature=signed(reviewer, "follow_up_lock"))
     case.refresh_from_db()
     assert locked.status == "reviewed"
-    assert (case.status, case.case_version, case.resolution_date, case.latest_information_on) == (
+    assert (case.status, case.case_version, case.resolution_date, case.latest_information_date) == (
         "reviewed", 2, date(2025, 2, 11), date(2025, 2, 15))
     assert case.history.first().history_change_reason.startswith("Follow-up reviewed and locked, signed by")
 
@@ -236,3 +236,13 @@ def test_the_comment_form_never_fails_and_never_half_writes(client, draft, repor
     valid = bool(text.strip()) and len(text.strip()) <= 4000 and "\x00" not in text
     expected = before + (1 if valid else 0)
     assert ReactionComment.objects.count() == expected
+
+
+def test_a_follow_up_cannot_be_received_before_the_case_was_first_received(
+        draft, reporter, reviewer, django_capture_on_commit_callbacks):
+    case = locked_case(draft, reporter, reviewer, django_capture_on_commit_callbacks)
+    with pytest.raises(ValidationError) as refused:
+        reaction_followup_create(reaction=case, actor=reporter, received_on=date(2025, 1, 11),
+                                 summary="Earlier news.", resolution_date=date(2025, 1, 29))
+    assert "2025-01-12" in str(refused.value.message_dict["received_on"])
+    assert not case.follow_ups.exists()

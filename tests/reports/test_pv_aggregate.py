@@ -34,46 +34,85 @@ def test_it_prints_the_report_worked_out_by_hand(site, other_site, product):
     # upper = 0.975^(1/5) = 0.9949492.
     # Binomial test vs 0.644: P(X=k) for n=5: k=3 → 10·0.644³·0.356² = 0.3384992 is the only outcome more
     # likely than k=4 (0.3061706), so p = 1 − 0.3384992 = 0.6615008.
-    # EAIR = 100·6 / (1152/365.25) = 600·365.25/1152 = 190.234375; exact Poisson for 6 events:
+    # Every counted ISR lies inside an exposure period: all attributable, no late onset (W = 30).
+    # EAER = 100·6 / (1152/365.25) = 600·365.25/1152 = 190.234375; exact Poisson for 6 events:
     # [χ²(0.025; 12)/2, χ²(0.975; 14)/2] = [2.2018943, 13.0594740] (R poisson.test(6)), ×100 / patient-years.
+    # EAIR: days at risk up to and including the first ISR: A 10 (01-01 → 01-10), B 5 (2025-06-01 → 06-05),
+    # C 182 (no ISR), D 31 (2025-01-02 → 02-01), I 10 → 238 days; 100·4 / (238/365.25) = 613.8655462;
+    # R: poisson.test(4, 238/365.25)$conf.int -> 1.672577007 15.717396066 (per patient-year).
+    # Horizon h = 168 (the seed overview): D − h + 1 = 2026-01-14. Cohort A (01-01), B, C, D; not I (04-01).
+    # First ISR by first start + 167: A (day 10), B (day 5), D (day 31): 3/4 = 0.75, CP(3, 4) as below;
+    # R: binom.test(3, 4, p = 0.644)$p.value -> 1. Worst ISR within the horizon: A moderate (R2 day 60), B
+    # severe, D moderate (R6 day 90): 2/3; R: binom.test(2, 3)$conf.int -> 0.09429932405 0.99159624134,
+    # binom.test(2, 3, p = 0.95)$p.value -> 0.142625.
+    # Time to first ISR: C has no ISR and its last period ended 2026-03-31: censored at min(D, 03-31 + 30) =
+    # 2026-04-30, (04-30 − 2025-10-01) + 1 = 212 days. KM: S(5) = 4/5, S(10) = 0.4, S(31) = 0.2, so
+    # 1 − S(168) = 0.8; R: summary(survfit(Surv(c(5, 10, 10, 31, 212), c(1, 1, 1, 1, 0)) ~ 1), times = 168)
+    # -> surv 0.2, lower 0.03464911851, upper 1 (log interval), so [0, 0.9653508815].
     # Worst severity per patient: A moderate, B severe, D moderate, I mild → 3 of 4 mild/moderate = 0.75.
     # CP(3, 4): [Beta⁻¹(0.025; 3, 2) = 0.1941204, 0.975^(1/4) = 0.9936905].
     # Binomial vs 0.95, n=4: P(4) = 0.95⁴ = 0.8145063 is the only outcome more likely than P(3) = 0.171475,
     # so p = 1 − 0.95⁴ = 0.18549375.
     # Durations: resolved by D: R1 20, R3 26, R5 43, R7 11 (4); ongoing/censored: R2 122, R6 456 (2).
     # Mean 100/4 = 25; within 14–28: 20 and 26 → 2/4.
-    # KM: 11 (S=5/6), 20 (4/6), 26 (3/6 = 0.5 → median 26), 43, censored 122, 456.
-    # Time to first ISR: B 5, A 10, I 10, D 31, C censored at 182: S(5) = 4/5, S(10) = 4/5·2/4 = 0.4 → 10.
+    # KM: 11 (S=5/6), 20 (4/6), 26 (3/6 = 0.5 exactly until the next event), 43 (2/6), censored 122, 456: R's
+    # printed median is the midpoint (26 + 43) / 2 = 34.5 (R: print(survfit(Surv(c(20,26,43,11,122,456),
+    # c(1,1,1,1,0,0)) ~ 1)) -> median 34.5).
+    # R: print(survfit(Surv(c(20, 26, 43, 11, 122, 456), c(1, 1, 1, 1, 0, 0)) ~ 1), rmean = 365)
+    # -> rmean 138.33333333, se(rmean) 65.54882263: 138.3 − 1.96·65.5 = 9.86 ≤ 28, so "consistent".
+    # Time to first ISR median: S(10) = 0.4 → 10.
     expected = {
         "product": "anakinra",
         "as_of": "2026-06-30",
         "reference_incidence": 0.644,
         "reference_mild_moderate_share": 0.95,
         "reference_source": CITATION,
+        "risk_window_days": 30,
+        "follow_up_horizon_days": 168,
         "exposed_patients": 5,
         "exposed_6_months": 2,  # B (395) and D (364); C has 182 days, A 181
         "exposed_12_months": 1,  # B only
         "exposure_patient_years": patient_years,
         "isr_events": 6,
+        "late_onset_reactions": 0,
         "patients_with_isr": 4,
         "isr_incidence": 0.8,
         "isr_incidence_ci95": [0.2835821, 0.9949492],
         "incidence_p_value": 0.6615008,
-        "eair_per_100py": 190.234375,
-        "eair_ci95": [2.2018943 * 100 / patient_years, 13.0594740 * 100 / patient_years],
+        "horizon_cohort_patients": 4,
+        "horizon_patients_with_isr": 3,
+        "horizon_incidence": 0.75,
+        "horizon_incidence_ci95": [0.1941204, 0.9936905],
+        "horizon_incidence_p_value": 1.0,
+        "horizon_mild_moderate_patients": 2,
+        "horizon_mild_moderate_share": 2 / 3,
+        "horizon_mild_moderate_ci95": [0.09429932405, 0.99159624134],
+        "horizon_mild_moderate_p_value": 0.142625,
+        "incidence_at_horizon_km": 0.8,
+        "incidence_at_horizon_km_ci95": [0.0, 1 - 0.03464911851],
+        "patient_years_at_risk": 238 / 365.25,
+        "eair_per_100py": 613.8655462,
+        "eair_ci95": [167.2577007, 1571.7396066],
+        "eaer_per_100py": 190.234375,
+        "eaer_ci95": [2.2018943 * 100 / patient_years, 13.0594740 * 100 / patient_years],
         "mild_moderate_share": 0.75,
         "mild_moderate_ci95": [0.1941204, 0.9936905],
         "mild_moderate_p_value": 0.18549375,
         "resolved_reactions": 4,
         "ongoing_reactions": 2,
         "duration_days_mean": 25.0,
-        "duration_days_median_km": 26.0,
+        "duration_days_median_km": 34.5,
+        "duration_days_rmean_km": 138.33333333,
+        "duration_days_rmean_se": 65.54882263,
         "duration_within_reference_share": 0.5,
         "reference_duration_days": [14, 28],
         "time_to_first_isr_median_km": 10.0,
+        "monitoring_looks": {},  # not a scheduled report
+        "monitoring_signal": {},
     }
     report = run("--product", "anakinra", "--as-of", "2026-06-30", "--json")
-    for key in ("isr_incidence_ci95", "eair_ci95", "mild_moderate_ci95"):
+    for key in ("isr_incidence_ci95", "eair_ci95", "eaer_ci95", "mild_moderate_ci95", "horizon_incidence_ci95",
+                "horizon_mild_moderate_ci95", "incidence_at_horizon_km_ci95"):
         assert len(report[key]) == 2
         report[key + "_low"], report[key + "_high"] = report.pop(key)
         expected[key + "_low"], expected[key + "_high"] = expected.pop(key)

@@ -5,15 +5,16 @@ from decimal import Decimal
 import pytest
 from django.db import connection, transaction
 
-from apps.reports import selectors
+from apps.cohort import profile, queries
+from apps.cohort.scope import Scope
+from apps.cohort.sql import without_jit
 from tests.reports.cohort import AS_OF, build_cohort
 
 pytestmark = pytest.mark.django_db
 
 
-def params_for(product, **filters):
-    return selectors.ReportParams(product=product, as_of=AS_OF, reference_profile=product.current_reference_profile(),
-                                  **filters)
+def scope_for(product, **filters):
+    return Scope(product=product, as_of=AS_OF, **filters)
 
 
 @pytest.mark.parametrize("filters", [
@@ -25,19 +26,20 @@ def params_for(product, **filters):
 def test_it_groups_the_same_rows_in_one_statement_as_in_two(site, other_site, product, filters):
     build_cohort(site, other_site)
     if filters.pop("site", False):
-        filters["site_id"] = site.pk
-    params = params_for(product, **filters)
-    entries, ttf, firsts, reactions, _ = selectors.profile_groups(params)
-    assert (entries, ttf, firsts) == selectors.patient_groups(params)
-    assert reactions == selectors.reaction_groups(params)
+        filters["site"] = site
+    scope = scope_for(product, **filters)
+    patients, reactions, _ = queries.profile_groups(scope)
+    assert patients == queries.patient_groups(scope)
+    assert reactions == queries.reaction_groups(scope)
 
 
 def test_it_groups_the_reactions_of_exposed_patients_only(site, other_site, product):
     cohort = build_cohort(site, other_site)
-    _, _, _, reactions, _ = selectors.profile_groups(params_for(product))
+    _, reactions, _ = queries.profile_groups(scope_for(product))
     # R1, R2, R3, R5, R6, R7; not the voided one, the other product's, nor those of E, F, G or after D (R4).
-    assert sum(n for *_, n in reactions) == 6
-    assert sorted((d, e) for d, e, _, _ in reactions) == [(11, 1), (20, 1), (26, 1), (43, 1), (122, 0), (456, 0)]
+    assert sum(group.reactions for group in reactions) == 6
+    assert sorted((g.duration_days, g.resolved) for g in reactions) == [
+        (11, True), (20, True), (26, True), (43, True), (122, False), (456, False)]
     assert cohort.reactions["R4"].onset_date > AS_OF
 
 
@@ -51,9 +53,9 @@ def test_it_turns_jit_off_for_the_report_and_restores_it(product):
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL jit = on")
-        with selectors.without_jit():
+        with without_jit():
             assert jit() == "off"
         assert jit() == "on"
-        selectors.isr_profile(params_for(product))
+        profile.isr_profile(scope_for(product), product.current_reference_profile())
         assert jit() == "on"
 

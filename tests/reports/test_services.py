@@ -7,9 +7,10 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.reports import selectors, services
+from apps.cohort import profile as cohort_profile
+from apps.reports import services
 from apps.reports.models import AggregateReport, ReportStatus
-from tests.factories import ExposurePeriodFactory, PatientFactory, ReactionFactory, UserFactory
+from tests.factories import ExposurePeriodFactory, anakinra, PatientFactory, ReactionFactory, UserFactory
 from tests.reports.cohort import AS_OF, build_cohort
 
 pytestmark = pytest.mark.django_db
@@ -77,7 +78,7 @@ def test_a_done_snapshot_cannot_be_changed_or_deleted(product):
 
 
 def test_a_report_needs_a_reference_profile(product):
-    product.reference_profiles.update(is_current=False)
+    product.reference_profiles.update(is_primary=False)
     with pytest.raises(ValidationError) as excinfo:
         request(product)
     assert "no current reference profile" in str(excinfo.value.message_dict["reference_profile"])
@@ -85,9 +86,9 @@ def test_a_report_needs_a_reference_profile(product):
 
 def test_a_computation_error_is_recorded_on_the_report(product, monkeypatch):
     # Fault injection: the query layer raises as a broken database would.
-    def broken(params):
+    def broken(scope, reference_profile):
         raise RuntimeError("database went away")
-    monkeypatch.setattr(selectors, "isr_profile", broken)
+    monkeypatch.setattr(cohort_profile, "isr_profile", broken)
     report = services.report_run(report_id=request(product).pk)
     assert report.status == ReportStatus.FAILED and report.error == "RuntimeError: database went away"
 
@@ -136,7 +137,9 @@ def recipients(db):
 
 def deviating_cohort(site, patients=20):
     """Every patient has a severe ISR lasting 60 days: incidence 100% (reference 64.4%, p < 0.001),
-    no mild/moderate patient (reference 95%), median duration 60 days (> 28)."""
+    no mild/moderate patient (reference 95%), every duration 60 days (restricted mean 60, se 0: > 28).
+    A monitoring plan with N max = the cohort makes the scheduled report one look spending all of α."""
+    services.monitoring_plan_save(product=anakinra(), start_date=date(2025, 1, 1), max_cohort_patients=patients)
     for number in range(patients):
         patient = PatientFactory(site=site, patient_ref=f"DEV-{number}")
         ExposurePeriodFactory(patient=patient, start_date=date(2025, 1, 1))
@@ -159,9 +162,10 @@ def test_a_scheduled_report_that_deviates_emails_reviewers_and_analysts(product,
     email = mailoutbox[0]
     assert sorted(email.to) == ["ana@example.org", "rev@example.org"]
     assert "anakinra" in email.subject
-    assert "ISR incidence 100.0% is significantly higher than the reference 64.4%" in email.body
-    assert "Mild/moderate share 0.0% is significantly lower" in email.body
-    assert "Median ISR duration 60 days is above the reference range 14–28 days" in email.body
+    assert "horizon ISR incidence 20/20 = 100.0% crossed the higher boundary at look 1" in email.body
+    assert "horizon mild/moderate share 0/20 = 0.0% crossed the lower boundary at look 1" in email.body
+    assert ("ISR duration (Kaplan–Meier restricted mean to 365 days) 60.0 days, 95% CI 60.0–60.0, is longer than "
+            "the reference range 14–28 days") in email.body
     assert reverse("reports:detail", args=[report.pk]) in email.body
     # Sent once: running or adopting the snapshot again sends nothing more.
     services.report_send_alerts(report=report)

@@ -55,8 +55,12 @@ def world(site, other_site, product, reporter, reviewer, sender):
     reviewed = ReactionFactory(patient=locked_patient, product=product, reaction_ref="R-REV", status="reviewed",
                                **{**E2B_READY, "onset_date": date(2025, 3, 1), "resolution_date": date(2025, 3, 9)})
     other_patient = PatientFactory(site=other_site, patient_ref="P-OTHER")
-    return {"site": site, "other_site": other_site, "product": product, "patient": patient,
-            "unexposed": unexposed, "exposure": exposure, "draft": draft, "submitted": submitted, "reviewed": reviewed,
+    # A period no reaction needs: voiding the patient's only period under reactions is refused.
+    spare_exposure = ExposurePeriodFactory(patient=PatientFactory(site=site, patient_ref="P-3"), product=product,
+                                           start_date=date(2025, 1, 1))
+    return {"spare_exposure": spare_exposure, "site": site, "other_site": other_site, "product": product,
+            "patient": patient, "unexposed": unexposed, "exposure": exposure, "draft": draft, "submitted": submitted,
+            "reviewed": reviewed,
             "other_patient": other_patient, "reporter": reporter, "reviewer": reviewer}
 
 
@@ -120,8 +124,9 @@ CASES = {
                          **SIGN_REVIEW}),
     "patient void": FormCase(url=lambda w: reverse("patients:void", args=[w["patient"].pk]), model=Patient,
                              record="patient", valid=lambda w: {"reason": "entered twice", **SIGN_VOID}),
-    "exposure void": FormCase(url=lambda w: reverse("exposures:void", args=[w["exposure"].pk]),
-                              model=ExposurePeriod, record="exposure", valid=lambda w: {"reason": "wrong dates", **SIGN_VOID}),
+    "exposure void": FormCase(url=lambda w: reverse("exposures:void", args=[w["spare_exposure"].pk]),
+                              model=ExposurePeriod, record="spare_exposure",
+                              valid=lambda w: {"reason": "wrong dates", **SIGN_VOID}),
     "reaction void": FormCase(url=lambda w: reverse("reactions:void", args=[w["draft"].pk]),
                               model=InjectionSiteReaction, record="draft", valid=lambda w: {"reason": "duplicate", **SIGN_VOID}),
     "report run now": FormCase(
@@ -193,7 +198,7 @@ def test_a_form_posted_with_arbitrary_values_saves_valid_data_or_nothing(case_na
     assert outcomes == {False, True}, f"saved/refused outcomes seen: {outcomes}"
 
 
-@pytest.mark.parametrize("name, key", [("patients:void", "patient"), ("exposures:void", "exposure"),
+@pytest.mark.parametrize("name, key", [("patients:void", "patient"), ("exposures:void", "spare_exposure"),
                                        ("reactions:void", "draft")])
 def test_a_void_reason_of_the_longest_length_the_form_allows_is_saved(client, world, name, key):
     """The history keeps the whole reason (a text column: the old 100-character one was a database error)."""

@@ -51,6 +51,7 @@ def world(site, product, reporter, sender):
                                                      "resolution_date": date(2025, 3, 9)})
     for reaction in (draft, submitted, reviewed):
         reaction.full_clean()
+    # A patient and period no reaction needs (voiding the period under the reactions above is refused).
     free_patient = PatientFactory(site=site, patient_ref="P-SEC-2")
     free_exposure = ExposurePeriodFactory(patient=free_patient, product=product, start_date=date(2025, 1, 1))
     # Follow-ups of two other locked cases: a draft and a submitted one (the reviewed case above has none).
@@ -65,7 +66,12 @@ def world(site, product, reporter, sender):
     report = report_services.report_request(product=product, as_of=date(2025, 6, 30), site=site, queue=False)
     report = report_services.report_run(report_id=report.pk)
     assert report.status == "done", report.error
+    from tests.e2b.test_inbox import FDA_EXAMPLE
+    from apps.e2b.inbox import e2b_import
+
+    received = e2b_import(content=FDA_EXAMPLE.read_bytes(), filename="fda.xml")
     return SimpleNamespace(patient=patient, exposure=exposure, draft=draft, submitted=submitted, reviewed=reviewed,
                            report=report, free_patient=free_patient, free_exposure=free_exposure,
                            follow_up_draft=follow_ups["draft"], follow_up_submitted=follow_ups["submitted"],
-                           import_job=ImportJob.objects.create(created_by=reporter))
+                           import_job=ImportJob.objects.create(created_by=reporter),
+                           incoming_batch=received.batch, incoming_case=received.cases[0])

@@ -87,7 +87,7 @@ FORM_POSTS = [
      lambda w: {"product": w.free_exposure.product_id, "start_date": "2025-01-01", "end_date": "",
                 "dose_mg_per_day": "150", "route": "subcutaneous", "lot_number": "L1",
                 "version": w.free_exposure.version}, "reporter", 302),
-    ("exposures:void", lambda w: {"pk": w.exposure.pk},
+    ("exposures:void", lambda w: {"pk": w.free_exposure.pk},
      lambda w: {"reason": "wrong patient", **SIGN_VOID}, "reviewer", 302),
     ("reactions:create", lambda w: {"patient_pk": w.patient.pk},
      lambda w: reaction_data(product=w.draft.product_id), "reporter", 302),

@@ -7,6 +7,7 @@ unusable accounts get (a user with no role, a reporter without a site): 403 unle
 says otherwise. Another site's user gets 404 on a record (never 403, which would tell them the
 record exists).
 """
+import json
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -52,6 +53,7 @@ class Probe:
     data: Callable = lambda world: {}
     content_type: str = "text/html"  # of the 200 responses
     unusable: tuple = (403, 403)  # one per UNUSABLE entry
+    json_body: bool = False  # send data as a JSON body (the API), not as a form
 
     def __post_init__(self):
         assert len(self.statuses) == len(ROLES), self
@@ -86,8 +88,15 @@ LOCKED_WRITE = (LOGIN, 403, 404, 200, 404, 403, 200)
 DATA_ENTRY = (LOGIN, 200, 200, 200, 200, 403, 200)
 REPORTS = (LOGIN, 403, 403, 200, 200, 200, 200)
 ADMINS = (LOGIN, 403, 403, 403, 403, 403, 200)
+CENTRAL_REVIEW = (LOGIN, 403, 403, 200, 403, 403, 200)  # received ICSRs belong to no site until triaged
+SITE_01_REVIEW = (LOGIN, 403, 403, 200, 404, 403, 200)  # the role is checked before the record
 SITE_01_REPORT = (LOGIN, 403, 403, 200, 404, 200, 200)
 NOT_ALLOWED = (LOGIN, 405, 405, 405, 405, 405, 405)  # history is read-only: no POST anywhere
+JSON, FHIR = "application/json", "application/fhir+json"
+# The API answers 401 (not a login redirect) without credentials, and 201 to a create.
+API_READ = (401, 200, 200, 200, 200, 200, 200)
+API_SITE_01_READ = (401, 200, 404, 200, 404, 200, 200)
+API_REPORTS = (401, 403, 403, 200, 200, 200, 200)
 CSV, XLSX = "text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -213,6 +222,77 @@ EXPECTATIONS = {
     "reports:download_json": [Probe(SITE_01_REPORT, report_pk, content_type="application/json")],
     "reports:download_csv": [Probe(SITE_01_REPORT, report_pk, content_type=CSV)],
     "summaries:index": [Probe(EVERYONE)],
+    "clocks:queue": [Probe(EVERYONE)],
+    "fhir:bundle": [
+        Probe((401, 405, 405, 405, 405, 405, 405), content_type=FHIR),
+        # Another site's user cannot name a site-01 patient: an OperationOutcome (400), nothing created.
+        Probe((401, 200, 400, 200, 400, 403, 200), method="post", content_type=FHIR, json_body=True,
+              data=lambda world: {"resourceType": "Bundle", "type": "transaction", "entry": [{"resource": {
+                  "resourceType": "AdverseEvent", "actuality": "actual", "identifier": {"value": "R-FHIR-SEC"},
+                  "subject": {"reference": f"Patient/{world.patient.pk}"}, "date": "2025-04-02",
+                  "severity": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/adverse-event-severity",
+                                           "code": "mild"}]},
+                  "outcome": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/adverse-event-outcome",
+                                          "code": "ongoing"}]},
+                  "contained": [{"resourceType": "Condition", "id": "course",
+                                 "subject": {"reference": f"Patient/{world.patient.pk}"},
+                                 "evidence": [{"code": [{"coding": [{"system": "urn:pv-tracker:symptom",
+                                                                     "code": "pain"}]}]}]}],
+                  "resultingCondition": [{"reference": "#course"}]}}]}),
+    ],
+    "fhir:adverse_event_search": [Probe(API_READ, content_type=FHIR)],
+    "fhir:adverse_event": [Probe(API_SITE_01_READ, pk(name), content_type=FHIR) for name in ("draft", "reviewed")],
+    "fhir:patient": [Probe(API_SITE_01_READ, pk("patient"), content_type=FHIR)],
+    "fhir:medication_statement": [Probe(API_SITE_01_READ, pk("exposure"), content_type=FHIR)],
+    "api:schema": [Probe(API_READ, content_type="application/vnd.oai.openapi")],
+    "api:docs": [Probe(API_READ)],
+    "api:patient-list": [
+        Probe(API_READ, content_type=JSON),
+        # Another site's reporter or reviewer cannot name site-01 (a field error); the analyst may not write.
+        Probe((401, 201, 400, 201, 400, 403, 201), method="post", content_type=JSON, json_body=True,
+              data=lambda world: {"site": "site-01", "patient_ref": "P-API", "sex": "female"}),
+    ],
+    "api:patient-detail": [Probe(API_SITE_01_READ, pk("patient"), content_type=JSON),
+                           Probe((401, 405, 405, 405, 405, 405, 405), pk("patient"), method="patch", json_body=True)],
+    "api:exposure-list": [
+        Probe(API_READ, content_type=JSON),
+        Probe((401, 201, 400, 201, 400, 403, 201), method="post", content_type=JSON, json_body=True,
+              data=lambda world: {"patient": world.patient.pk, "product": "anakinra", "start_date": "2024-01-01",
+                                  "end_date": "2024-06-30", "dose_mg_per_day": "100", "route": "subcutaneous"}),
+    ],
+    "api:exposure-detail": [Probe(API_SITE_01_READ, pk("exposure"), content_type=JSON)],
+    "api:reaction-list": [
+        Probe(API_READ, content_type=JSON),
+        Probe((401, 201, 400, 201, 400, 403, 201), method="post", content_type=JSON, json_body=True,
+              data=lambda world: {"reaction_ref": "R-API", "patient": world.patient.pk, "product": "anakinra",
+                                  "onset_date": "2025-04-01", "severity": "mild", "symptoms": ["pain"],
+                                  "outcome": "recovering"}),
+    ],
+    "api:reaction-detail": [
+        *[Probe(API_SITE_01_READ, pk(name), content_type=JSON) for name in ("draft", "submitted", "reviewed")],
+        Probe((401, 200, 404, 200, 404, 403, 200), pk("draft"), method="patch", content_type=JSON, json_body=True,
+              data=lambda world: {"severity": "moderate"}),
+        Probe((401, 403, 404, 200, 404, 403, 200), pk("submitted"), method="patch", content_type=JSON,
+              json_body=True, data=lambda world: {"severity": "moderate"}),
+        Probe((401, 403, 404, 403, 404, 403, 403), pk("reviewed"), method="patch", content_type=JSON,
+              json_body=True, data=lambda world: {"severity": "moderate"}),
+    ],
+    "api:reaction-submit": [
+        Probe((401, 200, 404, 200, 404, 403, 200), pk("draft"), method="post", content_type=JSON, json_body=True),
+        Probe((401, 405, 405, 405, 405, 405, 405), pk("draft")),
+    ],
+    "api:report-list": [
+        Probe(API_REPORTS, content_type=JSON),
+        # A site-bound reviewer may only ask about their own site: the web form's field error.
+        Probe((401, 403, 403, 201, 400, 201, 201), method="post", content_type=JSON, json_body=True,
+              data=lambda world: {"product": "anakinra", "as_of": "2025-06-30", "site": "site-01"}),
+    ],
+    "api:report-detail": [Probe((401, 403, 403, 200, 404, 200, 200), report_pk, content_type=JSON)],
+    "api:reference-profile-list": [Probe(API_READ, content_type=JSON),
+                                   Probe((401, 405, 405, 405, 405, 405, 405), method="post", json_body=True)],
+    "api:reference-profile-detail": [
+        Probe(API_READ, lambda world: {"pk": world.report.reference_profile_id}, content_type=JSON)],
+    "sdtm:reactions": [Probe(EVERYONE, content_type="application/zip")],
     "summaries:detail": [Probe(EVERYONE, summary_slug),
                          Probe(EVERYONE, summary_slug, query={"format": "csv"}, content_type=CSV)],
     "audit:access_log": [Probe(ADMINS), Probe(ADMINS, query={"kind": "export"})],
@@ -225,6 +305,13 @@ EXPECTATIONS = {
               data=lambda world: {**SIGN_EXPORT, "password": "wrong"}),
     ],
     "e2b:case_exports": [Probe(SITE_01_READ, pk("submitted"))],
+    "e2b:case_nullify": [Probe(SITE_01_REVIEW, pk("submitted"))],
+    "e2b:case_amend": [Probe(SITE_01_REVIEW, pk("submitted"))],
+    "e2b:inbox": [Probe(CENTRAL_REVIEW)],
+    "e2b:inbox_ack": [Probe(CENTRAL_REVIEW, pk("incoming_batch"), content_type="application/xml")],
+    "e2b:incoming_case": [Probe(CENTRAL_REVIEW, pk("incoming_case"))],
+    "e2b:incoming_dismiss": [Probe(CENTRAL_REVIEW, pk("incoming_case"))],
+    "e2b:incoming_accept": [Probe(CENTRAL_REVIEW, pk("incoming_case"), query={"patient_ref": "P-SEC-1"})],
     "e2b:case_form": [Probe(SITE_01_READ, pk("submitted"))],
     "e2b:case_form_pdf": [Probe(SITE_01_READ, pk("submitted"), content_type="application/pdf")],
     "e2b:batch_export": [
@@ -250,8 +337,11 @@ def request_as(client, user, probe, url, world):
     if user is not None:
         client.force_login(user)
     with transaction.atomic():
-        payload = probe.data(world) if probe.method == "post" else probe.query
-        response = getattr(client, probe.method)(url, payload)
+        payload = probe.data(world) if probe.method in ("post", "patch") else probe.query
+        if probe.json_body:
+            response = getattr(client, probe.method)(url, json.dumps(payload), content_type="application/json")
+        else:
+            response = getattr(client, probe.method)(url, payload)
         transaction.set_rollback(True)
     return response
 

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from apps.accounts.models import Site
 from apps.products.models import Product, ReferenceProfile
+from apps.cohort.profile import RESULT_KEYS, isr_profile
 from apps.reports import selectors, services
 from apps.reports.models import ReportStatus
 
@@ -34,6 +35,9 @@ class Command(BaseCommand):
         parser.add_argument("--reference", type=int, help="Reference profile id (default: the product's current one).")
         parser.add_argument("--json", action="store_true", help="Print the results as one JSON object.")
         parser.add_argument("--queue", action="store_true", help="Record the request and queue it for a worker.")
+        parser.add_argument("--scheduled", action="store_true",
+                            help="Count as the scheduled report (a look of the monitoring plan, alerts), exactly "
+                                 "as beat's monthly run; all sites and no filters.")
 
     def handle(self, *args, **options):
         product = Product.objects.filter(code=options["product"]).first()
@@ -58,8 +62,11 @@ class Command(BaseCommand):
             kwargs["reference_profile"] = ReferenceProfile.objects.filter(pk=options["reference"]).first()
             if kwargs["reference_profile"] is None:
                 raise CommandError(f"Unknown reference profile id {options['reference']}.")
+        if options["scheduled"] and set(kwargs) - {"product", "as_of"}:
+            raise CommandError("--scheduled: a scheduled report covers all sites against the primary profile; "
+                               "drop --site, --dose, --exposure-start-from/-to and --reference.")
         try:
-            report = services.report_request(queue=options["queue"], **kwargs)
+            report = services.report_request(queue=options["queue"], scheduled=options["scheduled"], **kwargs)
         except ValidationError as exc:
             raise CommandError("; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items()))
         if options["queue"]:
@@ -72,10 +79,10 @@ class Command(BaseCommand):
         if report.status == ReportStatus.FAILED:
             raise CommandError(f"Report #{report.pk} failed: {report.error}")
         if report.status == ReportStatus.DONE:
-            results = {key: report.results[key] for key in selectors.RESULT_KEYS}  # jsonb does not keep key order
+            results = {key: report.results[key] for key in RESULT_KEYS}  # jsonb does not keep key order
         else:  # another worker is computing the same request right now: compute without storing
-            results, _, _ = selectors.isr_profile(selectors.ReportParams.of_report(report))
-        self._print(results, options["json"])
+            results, _, _ = isr_profile(services.report_scope(report), report.reference_profile)
+        self._print({**results, **selectors.monitoring_of(report)}, options["json"])
 
     def _print(self, data, as_json):
         if as_json:
