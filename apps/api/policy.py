@@ -36,6 +36,10 @@ class ActionPolicy(BasePermission):
         user = request.user
         if not (user and user.is_authenticated):
             return False
+        usable = may_use(user)
+        if not usable:  # an account with no usable role is refused everything, whatever the method
+            self.message = usable.reason
+            return False
         action_map = getattr(view, "action_map", None)
         if action_map is None:  # a plain APIView: rules per HTTP method
             action = request.method.lower()

@@ -102,10 +102,12 @@ class ReactionUpdateSerializer(ReactionSerializer):
 
     expected_version = serializers.IntegerField(write_only=True, required=False, min_value=1,
                                                 help_text="The version you read; a newer one gives a conflict.")
+    reason = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=2000,
+                                   help_text="Why the case changes: required once it is submitted (kept in its history).")
 
     class Meta(ReactionSerializer.Meta):
         fields = [name for name in ReactionSerializer.Meta.fields if name not in ("patient", "product", "reaction_ref")]
-        fields.append("expected_version")
+        fields += ["expected_version", "reason"]
 
 
 class ReferenceProfileSerializer(serializers.ModelSerializer):

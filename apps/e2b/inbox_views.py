@@ -124,6 +124,6 @@ class IncomingCaseAcceptView(ReactionCreateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["page_title"] = f"Track ICSR {self.case.case_id} · patient {self.patient.patient_ref}"
+        context["page_title"] = f"Track ICSR {self.case.case_id} · patient {self.record.patient_ref}"
         context["cancel_url"] = reverse("e2b:incoming_case", args=[self.case.pk])
         return context

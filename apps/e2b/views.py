@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from apps.audit.models import SignedAct
 from apps.audit.signatures import SignatureFormMixin
@@ -135,7 +135,7 @@ def case_form_pdf_view(request, pk):
 
 
 class CorrectionForm(ExportSignatureForm):
-    reason = forms.CharField(label=_lazy("Reason (C.1.11.2)"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(label=gettext_lazy("Reason (C.1.11.2)"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
     field_order = ["reason", "password", "meaning"]
 
 

@@ -59,7 +59,8 @@ def reporter_work(*, user, limit=10):
     """A reporter's dashboard: their own drafts, the site's cases returned with a question, their
     recent submissions (one query for the reactions, one for returned follow-ups)."""
     live = InjectionSiteReaction.objects.visible_to(user).live()
-    recent = list(live.filter(Q(status=Status.RETURNED) | Q(reporter=user)).order_by("-updated_at")[:5 * limit])
+    recent = list(live.filter(Q(status=Status.RETURNED) | Q(reporter=user)).select_related("patient")
+                  .order_by("-updated_at")[:5 * limit])
     returned = sorted((r for r in recent if r.status == Status.RETURNED), key=lambda r: r.updated_at)
     return {
         "drafts": [r for r in recent if r.status == Status.DRAFT and r.reporter_id == user.pk][:limit],

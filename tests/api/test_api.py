@@ -100,7 +100,8 @@ def test_a_draft_is_updated_while_allowed_and_submitted_then_locked_for_the_repo
     assert submitted.status_code == 200 and submitted.json()["status"] == "submitted"
     locked = client.patch(f"/api/v1/reactions/{pk}/", {"severity": "severe"}, format="json")
     assert locked.status_code == 403 and "Only drafts and returned cases can be edited" in locked.json()["detail"]
-    assert client.post(f"/api/v1/reactions/{pk}/submit/").status_code == 403
+    again = client.post(f"/api/v1/reactions/{pk}/submit/")  # the record's state, not the role, refuses it
+    assert again.status_code == 400 and "Only a draft or a returned case can be submitted" in str(again.json())
 
 
 def test_an_analyst_reads_but_cannot_write(api_as, analyst, exposure):

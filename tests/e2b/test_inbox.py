@@ -124,12 +124,14 @@ def test_a_later_version_links_to_the_earlier_one_and_shows_what_changed(sender,
 
 
 def test_a_nullification_marks_the_earlier_versions(sender, make_case, reviewer):
+    from apps.audit.models import SignedAct
     from apps.e2b.services import e2b_nullify
+    from tests.factories import signed
 
     reaction = make_case()
     first = e2b_import(content=e2b_export(reactions=[reaction]).xml).cases[0]
-    nullification = e2b_import(content=e2b_nullify(reaction=reaction, actor=reviewer,
-                                                   reason="Entered twice").xml).cases[0]
+    nullification = e2b_import(content=e2b_nullify(reaction=reaction, actor=reviewer, reason="Entered twice",
+                                                   signature=signed(reviewer, SignedAct.E2B_EXPORT)).xml).cases[0]
 
     first.refresh_from_db()
     assert nullification.is_nullification and nullification.parsed["nullification_reason"] == "Entered twice"

@@ -17,7 +17,7 @@ from apps.exposures.models import ExposurePeriod
 from apps.exposures.services import exposure_update, exposure_void
 from apps.reactions.services import reaction_void
 from apps.reports.models import AggregateReport
-from tests.factories import ExposurePeriodFactory, PatientFactory, ProductFactory, ReactionFactory
+from tests.factories import SIGN_VOID, ExposurePeriodFactory, PatientFactory, ProductFactory, ReactionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -92,7 +92,7 @@ def test_the_void_page_shows_the_refusal(client, reviewer, patient, product):
     period = ExposurePeriodFactory(patient=patient, start_date=date(2025, 1, 1))
     ReactionFactory(patient=patient, reaction_ref="R-PAGE", onset_date=date(2025, 2, 1))
     client.force_login(reviewer)
-    response = client.post(reverse("exposures:void", args=[period.pk]), {"reason": "entered twice"})
+    response = client.post(reverse("exposures:void", args=[period.pk]), {"reason": "entered twice", **SIGN_VOID})
     assert response.status_code == 200
     assert "R-PAGE (onset 2025-02-01)" in response.content.decode()
     assert not ExposurePeriod.objects.get(pk=period.pk).is_voided

@@ -56,7 +56,7 @@ def world(site, other_site, product, reporter, reviewer, sender):
                                **{**E2B_READY, "onset_date": date(2025, 3, 1), "resolution_date": date(2025, 3, 9)})
     other_patient = PatientFactory(site=other_site, patient_ref="P-OTHER")
     # A period no reaction needs: voiding the patient's only period under reactions is refused.
-    spare_exposure = ExposurePeriodFactory(patient=PatientFactory(site=site, patient_ref="P-3"), product=product,
+    spare_exposure = ExposurePeriodFactory(patient=PatientFactory(site=site, patient_ref="P-4"), product=product,
                                            start_date=date(2025, 1, 1))
     return {"spare_exposure": spare_exposure, "site": site, "other_site": other_site, "product": product,
             "patient": patient, "unexposed": unexposed, "exposure": exposure, "draft": draft, "submitted": submitted,

@@ -59,7 +59,8 @@ def world(site, product, reporter, sender):
     for index, status in enumerate(("draft", "submitted"), start=1):
         locked = ReactionFactory(patient=patient, product=product, reaction_ref=f"R-FU-{index}", status="reviewed",
                                  reporter=reporter, **{**E2B_READY, "onset_date": date(2025, 5, index),
-                                                       "resolution_date": date(2025, 5, 20)})
+                                                       "resolution_date": date(2025, 5, 20),
+                                                       "received_date": date(2025, 5, 21)})
         follow_ups[status] = ReactionFollowUp.objects.create(
             reaction=locked, case_version=2, received_on=date(2025, 6, 1), summary="Resolved later than reported.",
             changes={"resolution_date": "2025-05-25"}, status=status, created_by=reporter)

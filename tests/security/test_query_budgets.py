@@ -27,8 +27,8 @@ PAGE_BUDGET_EXCEPTIONS = {"summaries:index": 18, "e2b:reaction_export": 16, "das
 # What the records-that-hold rules add to a submission: the check for reviewed cases that report the record
 # (edits), the signer's re-authentication through the backends and the signature row (signed acts), the
 # access-log row (exports, logins). Submission, review and voids of records with cases also read whom to
-# notify and the cases' open follow-ups.
-POST_BUDGET_EXCEPTIONS = {"patients:update": 17, "exposures:update": 17, "patients:void": 22, "exposures:void": 23,
+# notify and the cases' open follow-ups. An exposure edit also locks the patient, whose reactions it re-checks.
+POST_BUDGET_EXCEPTIONS = {"patients:update": 17, "exposures:update": 18, "patients:void": 22, "exposures:void": 23,
                           "reactions:submit": 17, "reactions:review": 19, "e2b:batch_export": 20, "login": 19}
 
 
