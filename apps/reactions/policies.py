@@ -41,14 +41,20 @@ def may_submit(user, reaction):
                          else deny(_("Only a draft or a returned case can be submitted.")))
 
 
-def four_eyes(user, reaction):
-    """The reviewer who locks a case is not the person who entered or submitted it, unless an administrator
-    allowed it for a one-person site (ComplianceSettings.allow_self_review)."""
-    if user is None or user.pk not in (reaction.reporter_id, reaction.submitted_by_id):
+def _four_eyes(user, authors, refusal):
+    """The reviewer who locks is none of `authors` (user ids), unless an administrator allowed it for a
+    one-person site (ComplianceSettings.allow_self_review)."""
+    if user is None or user.pk not in authors:
         return ALLOW
     if ComplianceSettings.current().allow_self_review:
         return ALLOW
-    return deny("Four eyes: you entered or submitted this case, so another reviewer must review and lock it.")
+    return deny(refusal)
+
+
+def four_eyes(user, reaction):
+    """The reviewer who locks a case is not the person who entered or submitted it."""
+    return _four_eyes(user, (reaction.reporter_id, reaction.submitted_by_id),
+                      "Four eyes: you entered or submitted this case, so another reviewer must review and lock it.")
 
 
 def may_review_case(user, reaction):
@@ -136,9 +142,16 @@ def may_review_follow_up(user, follow_up):
                          else deny(_("Only a submitted follow-up can be reviewed or returned.")))
 
 
+def may_lock_follow_up(user, follow_up):
+    """Lock a submitted follow-up: a reviewer other than the person who entered it (four eyes)."""
+    return first_refusal(may_review_follow_up(user, follow_up), lambda: _four_eyes(
+        user, (follow_up.created_by_id,),
+        "Four eyes: you entered this follow-up, so another reviewer must review and lock it."))
+
+
 def follow_up_actions(user, follow_up) -> dict:
     return {"edit": may_edit_follow_up(user, follow_up), "submit": may_submit_follow_up(user, follow_up),
-            "review": may_review_follow_up(user, follow_up)}
+            "review": may_review_follow_up(user, follow_up), "lock": may_lock_follow_up(user, follow_up)}
 
 
 def actions(user, reaction) -> dict:

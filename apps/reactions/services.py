@@ -315,7 +315,7 @@ def reaction_followup_lock(*, follow_up: ReactionFollowUp, actor, signature=None
     current = _locked_followup(follow_up)
     if current.status != Status.SUBMITTED:
         raise ValidationError("Only a submitted follow-up can be reviewed.", code="not_submitted")
-    policies.may_review_follow_up(actor, current).require()
+    policies.may_lock_follow_up(actor, current).require()
     reaction = InjectionSiteReaction.objects.select_for_update().select_related("patient").get(pk=current.reaction_id)
     if reaction.case_version + 1 != current.case_version:
         raise ValidationError("The case has changed since this follow-up was opened.", code="stale_follow_up")

@@ -397,7 +397,7 @@ class FollowUpReviewView(FollowUpRecordMixin, RecordFormView):
     form_class = FollowUpLockForm
 
     def decide(self, record):
-        return policies.may_review_follow_up(self.request.user, record)
+        return policies.may_lock_follow_up(self.request.user, record)
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "signing_request": self.request}

@@ -114,8 +114,8 @@ def test_postgresql_refuses_an_overlapping_live_period_inserted_with_raw_sql(pat
     ExposurePeriodFactory(patient=patient, start_date=date(2025, 1, 1), end_date=date(2025, 3, 31))
     ongoing = ExposurePeriodFactory(patient=patient, start_date=date(2025, 6, 1))
     insert = ("INSERT INTO exposures_exposureperiod (patient_id, product_id, start_date, end_date, dose_mg_per_day, "
-              "route, lot_number, void_reason, created_at, updated_at, voided_at) "
-              "VALUES (%s, %s, %s, %s, 100, 'subcutaneous', '', '', now(), now(), %s)")
+              "route, lot_number, void_reason, created_at, updated_at, voided_at, version) "
+              "VALUES (%s, %s, %s, %s, 100, 'subcutaneous', '', '', now(), now(), %s, 1)")
     for start, end in ((date(2025, 3, 31), date(2025, 4, 30)), (date(2026, 1, 1), None)):
         with pytest.raises(IntegrityError, match="exposure_live_periods_do_not_overlap"), transaction.atomic():
             with connection.cursor() as cursor:

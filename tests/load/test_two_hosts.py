@@ -77,7 +77,7 @@ def test_two_hosts_share_the_data_the_queue_and_the_schedule(hosts, redis_broker
     report = wait_for(lambda: AggregateReport.objects.filter(status=ReportStatus.DONE, scheduled=True).first(),
                       timeout=120, message="the scheduled snapshot")
     wait_for(lambda: sum(len(re.findall(r"Task reports\.request_scheduled_reports\[[^]]+\] succeeded", w.log()))
-                         for w in workers) == 2, timeout=60, message="both scheduled-report messages handled")
+                         for w in workers) == 2, timeout=180, message="both scheduled-report messages handled")
     assert AggregateReport.objects.filter(scheduled=True).exclude(status=ReportStatus.DUPLICATE).count() == 1
 
     # Both hosts show the same pages, to a site-bound reporter and to a central reviewer, once the stored

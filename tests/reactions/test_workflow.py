@@ -246,3 +246,36 @@ def test_a_follow_up_cannot_be_received_before_the_case_was_first_received(
                                  summary="Earlier news.", resolution_date=date(2025, 1, 29))
     assert "2025-01-12" in str(refused.value.message_dict["received_on"])
     assert not case.follow_ups.exists()
+
+
+def test_the_person_who_entered_a_follow_up_cannot_lock_it(draft, reporter, reviewer, client,
+                                                             django_capture_on_commit_callbacks):
+    """Four eyes on follow-ups too: a reviewer's own follow-up is locked by another reviewer (or with the
+    one-person-site setting)."""
+    from apps.audit.models import ComplianceSettings
+    from tests.factories import SIGN_FOLLOW_UP
+
+    case = locked_case(draft, reporter, reviewer, django_capture_on_commit_callbacks)
+    follow_up = reaction_followup_create(reaction=case, actor=reviewer, received_on=date(2025, 2, 15),
+                                         summary="Resolved later.", resolution_date=date(2025, 2, 10))
+    reaction_followup_submit(follow_up=follow_up, actor=reviewer)
+    with pytest.raises(PermissionDenied, match="Four eyes"):
+        reaction_followup_lock(follow_up=follow_up, actor=reviewer, signature=signed(reviewer, "follow_up_lock"))
+    client.force_login(reviewer)
+    page = client.get(reverse("reactions:detail", args=[case.pk])).content.decode()
+    assert 'id="follow-up-lock"' not in page and "Return to the site" in page
+    refused = client.post(reverse("reactions:followup_review", args=[follow_up.pk]), SIGN_FOLLOW_UP)
+    assert refused.status_code == 403 and "Four eyes" in refused.content.decode()
+
+    other = UserFactory(username="reviewer-b", roles=["reviewer"])
+    locked = reaction_followup_lock(follow_up=follow_up, actor=other, signature=signed(other, "follow_up_lock"))
+    assert locked.status == "reviewed" and locked.reviewed_by == other
+
+    settings_row = ComplianceSettings.current()
+    settings_row.allow_self_review = True
+    settings_row.save()
+    second = reaction_followup_create(reaction=case, actor=reviewer, received_on=date(2025, 2, 20),
+                                      summary="Grade corrected.", ctcae_grade=2, severity="moderate")
+    reaction_followup_submit(follow_up=second, actor=reviewer)
+    assert reaction_followup_lock(follow_up=second, actor=reviewer,
+                                  signature=signed(reviewer, "follow_up_lock")).status == "reviewed"
