@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",  # one-time recovery codes, for a lost authenticator
     "csp",
     "rest_framework",
     "rest_framework.authtoken",

@@ -39,7 +39,8 @@ def test_a_reviewer_adds_an_authenticator_before_reaching_any_page(client, revie
     assert client.get(reverse("reactions:list")).status_code == 302  # still not through
     time.sleep(1.1)  # django-otp throttles a device for a second after a wrong code
     response = client.post(reverse("mfa_setup"), {"token": code(device), "next": reverse("reactions:list")})
-    assert response.status_code == 302 and response["Location"] == reverse("reactions:list")
+    # Through: the recovery codes, shown once, with the way on to the page asked for.
+    assert response.status_code == 200 and f'href="{reverse("reactions:list")}"' in response.content.decode()
     assert client.get(reverse("reactions:list")).status_code == 200
 
 
@@ -80,3 +81,35 @@ def test_mfa_is_required_by_default_in_production():
                                 **env, "DJANGO_SETTINGS_MODULE": "pv_tracker.settings"},
                             capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "True", result.stderr
+
+
+def test_the_setup_shows_a_qr_code_and_hands_out_recovery_codes_that_sign_in_once(client, reviewer, mfa_required):
+    import re
+
+    sign_in(client, reviewer)
+    setup = client.get(reverse("mfa_setup")).content.decode()
+    qr = re.search(r'<div id="mfa-qr"[^>]*>(.*?)</div>', setup, re.S).group(1)
+    assert qr.startswith("<svg") and "<path" in qr  # drawn here, no image from an outside service
+    device = TOTPDevice.objects.get(user=reviewer, confirmed=False)
+    done = client.post(reverse("mfa_setup"), {"token": code(device), "next": reverse("reactions:list")})
+    assert done.status_code == 200
+    codes = re.findall(r"<li>([a-z2-7]{8})</li>", done.content.decode())
+    assert len(set(codes)) == 10 and reverse("reactions:list") in done.content.decode()
+
+    client.logout()
+    sign_in(client, reviewer)
+    assert client.get(reverse("patients:list"))["Location"].startswith(reverse("mfa_verify"))
+    assert client.post(reverse("mfa_verify"), {"token": codes[0].upper()}).status_code == 302  # instead of the app
+    assert client.get(reverse("patients:list")).status_code == 200
+    client.logout()
+    sign_in(client, reviewer)
+    time.sleep(1.1)
+    assert client.post(reverse("mfa_verify"), {"token": codes[0]}).status_code == 400  # used up
+    assert client.get(reverse("patients:list")).status_code == 302
+
+
+def test_the_sign_in_steps_are_in_italian(client, reviewer, mfa_required):
+    client.cookies["django_language"] = "it"
+    sign_in(client, reviewer)
+    page = client.get(reverse("mfa_setup")).content.decode()
+    assert "Add your authenticator app" not in page and "autenticazione" in page.lower()
