@@ -31,7 +31,7 @@ urlpatterns = [
     path("reports/", include("apps.reports.urls")),
     path("summaries/", include("apps.summaries.urls")),
     path("e2b/", include("apps.e2b.urls")),
-    path("audit/", include("apps.audit.urls")),
+    path("audit/", include("apps.core.access_log")),
     path("imports/", include("apps.imports.urls")),
     # The language switcher only sets a cookie: everyone may use it, the login page included.
     path("i18n/setlang/", public(set_language), name="set_language"),

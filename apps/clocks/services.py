@@ -4,7 +4,7 @@ from django.core.mail import send_mail
 from django.urls import reverse
 
 from apps.accounts.models import User
-from apps.accounts.roles import Role
+from apps.core.roles import Role
 
 from .selectors import clock_queue
 

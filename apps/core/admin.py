@@ -1,4 +1,5 @@
-"""Admin bases: read-only records, and models with an audit trail (django-simple-history).
+"""Admin bases: read-only records, and models with an audit trail (django-simple-history); and the admin of
+the audit records themselves (apps.audit holds only records and the code that writes them, below core).
 
 The admin never rewrites history: no revert to an older version (it would set a reviewed case back to
 a draft with an old version number), no hard delete of audited records.
@@ -6,6 +7,8 @@ a draft with an old version number), no hard delete of audited records.
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from simple_history.admin import SimpleHistoryAdmin
+
+from apps.audit.models import AccessEvent, ComplianceSettings, Signature
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -46,3 +49,24 @@ class ClinicalRecordAdmin(AuditedHistoryAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AccessEvent)
+class AccessEventAdmin(ReadOnlyAdmin):
+    list_display = ("at", "kind", "username", "what", "rows", "ip_address")
+    list_filter = ("kind",)
+    search_fields = ("username", "what")
+
+
+@admin.register(Signature)
+class SignatureAdmin(ReadOnlyAdmin):
+    list_display = ("signed_at", "printed_name", "act", "meaning", "record_type", "record_id")
+    list_filter = ("act", "meaning")
+
+
+@admin.register(ComplianceSettings)
+class ComplianceSettingsAdmin(AuditedHistoryAdmin):
+    list_display = ("__str__", "allow_self_review")
+
+    def has_add_permission(self, request):
+        return not ComplianceSettings.objects.exists()

@@ -1,4 +1,4 @@
-from apps.accounts.roles import ROLE_LABELS
+from apps.core.roles import ROLE_LABELS
 
 from . import policy
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 
-from apps.accounts.roles import Role, role_names
+from apps.core.roles import Role, role_names
 
 # Roles whose work is one site's records: such a user without a site is refused everything.
 SITE_BOUND_ROLES = frozenset({Role.REPORTER})

@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 from django.urls import NoReverseMatch, reverse
 
-from apps.accounts.roles import scoped_site
+from apps.core.roles import scoped_site
 from apps.core.models import today
 from apps.reactions.choices import Status
 from apps.reactions.models import InjectionSiteReaction

@@ -3,7 +3,7 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from apps.accounts.roles import scoped_site
+from apps.core.roles import scoped_site
 from apps.core.policy import access, may_enter_data
 
 from .forms import ImportUploadForm

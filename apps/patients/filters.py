@@ -3,7 +3,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import Site
-from apps.accounts.roles import scoped_site
+from apps.core.roles import scoped_site
 from apps.core.policy import may_see_voided
 
 from .models import Patient, Sex

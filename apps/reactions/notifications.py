@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from apps.accounts.roles import Role
+from apps.core.roles import Role
 
 logger = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import Site
-from apps.accounts.roles import scoped_site
+from apps.core.roles import scoped_site
 from apps.core.forms import as_of_not_in_future
 from apps.core.models import today
 from apps.core.widgets import DateInput

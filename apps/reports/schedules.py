@@ -15,7 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
-from apps.accounts.roles import Role, role_names
+from apps.core.roles import Role, role_names
 from apps.products.models import Product
 
 from .models import AggregateReport, ReportStatus

@@ -28,7 +28,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.accounts.roles import Role
+from apps.core.roles import Role
 
 from apps.cohort import profile as cohort_profile
 from apps.cohort import sequential

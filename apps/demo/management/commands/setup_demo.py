@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from apps.accounts.models import Site, User
+from apps.e2b.services import sender_ensure_demo
 
 DEMO_PASSWORD = "demo-password-2026"
 DEMO_USERS = (
@@ -38,8 +39,6 @@ class Command(BaseCommand):
             user.is_superuser = role == "admin"
             user.save()
             user.groups.set([Group.objects.get(name=role)])
-        from apps.e2b.services import sender_ensure_demo
-
         sender = sender_ensure_demo()
         self.stdout.write(self.style.SUCCESS(f"Demo users ready (password {DEMO_PASSWORD}); "
                                              f"E2B sender: {sender}."))

@@ -1,10 +1,11 @@
-"""The access log page, for administrators."""
+"""The access log page, for administrators (at /audit/, URL namespace "audit")."""
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.urls import path
 
-from apps.core.policy import access, may_administer
+from apps.audit.models import AccessEvent, AccessKind
 
-from .models import AccessEvent, AccessKind
+from .policy import access, may_administer
 
 PER_PAGE = 100
 
@@ -17,3 +18,7 @@ def access_log(request):
         events = events.filter(kind=kind)
     page = Paginator(events, PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "audit/access_log.html", {"page": page, "kinds": AccessKind.choices, "kind": kind})
+
+
+app_name = "audit"
+urlpatterns = [path("", access_log, name="access_log")]

@@ -1,4 +1,5 @@
-"""Roles are Django groups; what each role may do is decided by the access policy (apps.core.policy)."""
+"""Roles are Django groups (created by the accounts migrations); what each role may do is decided by the
+access policy (apps.core.policy)."""
 from enum import StrEnum
 
 from django.utils.translation import gettext_lazy as _
