@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.staticfiles.storage import staticfiles_storage
@@ -11,7 +12,15 @@ from apps.core.policy import access, may_use, public
 
 
 def set_language(request):
-    return i18n_views.set_language(request)
+    """Django's switcher (a cookie), and for a signed-in user their language for e-mails as well."""
+    response = i18n_views.set_language(request)
+    language = request.POST.get("language", "")
+    user = request.user
+    if request.method == "POST" and user.is_authenticated and language in dict(settings.LANGUAGES) \
+            and user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+    return response
 
 
 handler403 = "apps.core.views.permission_denied"

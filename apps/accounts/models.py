@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, Group
 from django.db import models
 from simple_history import register
@@ -26,6 +27,10 @@ class User(AbstractUser):
         Site, null=True, blank=True, on_delete=models.PROTECT, related_name="users",
         help_text="Users bound to a site see only that site's patients; leave empty for central staff.",
     )
+    language = models.CharField(
+        max_length=10, blank=True, choices=settings.LANGUAGES,
+        help_text="The language of the e-mails this user receives; the language switcher sets it. Empty: the "
+                  "installation's default language.")
     # Who was given which role (group) and site, and by whom; neither password hashes nor every login.
     history = HistoricalRecords(excluded_fields=["password", "last_login"], m2m_fields=["groups"])
 

@@ -11,6 +11,7 @@ from datetime import datetime, time, timedelta
 from typing import Callable
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from apps.reactions.choices import ReporterQualification
 
@@ -51,22 +52,22 @@ def _italian_health_professional(reaction, country):
 
 RULES = {
     "EU": (
-        Rule("eu_serious", "EU GVP VI: serious ICSR within 15 days", "EU GVP Module VI.C.3 (Rev 2)",
+        Rule("eu_serious", _("EU GVP VI: serious ICSR within 15 days"), "EU GVP Module VI.C.3 (Rev 2)",
              timedelta(days=15), _serious),
-        Rule("eu_non_serious", "EU GVP VI: non-serious ICSR within 90 days", "EU GVP Module VI.C.3 (Rev 2)",
+        Rule("eu_non_serious", _("EU GVP VI: non-serious ICSR within 90 days"), "EU GVP Module VI.C.3 (Rev 2)",
              timedelta(days=90), _non_serious),
     ),
     "IT": (
-        Rule("it_hp_biological", "Italy: health professional, biological medicine, within 36 hours",
+        Rule("it_hp_biological", _("Italy: health professional, biological medicine, within 36 hours"),
              "DM 30 aprile 2015, art. 22", timedelta(hours=36),
              lambda r, c: _italian_health_professional(r, c) and r.product.is_biological),
-        Rule("it_hp", "Italy: health professional within 2 days", "DM 30 aprile 2015, art. 22",
+        Rule("it_hp", _("Italy: health professional within 2 days"), "DM 30 aprile 2015, art. 22",
              timedelta(days=2), lambda r, c: _italian_health_professional(r, c) and not r.product.is_biological),
     ),
     # The tracker does not assess expectedness (see apps/e2b/xml.py, C.1.7), so every serious case is
     # treated as possibly unexpected: the 15-day alert report clock.
     "US": (
-        Rule("fda_serious_unexpected", "FDA: serious and unexpected within 15 days", "21 CFR 314.80(c)(1)",
+        Rule("fda_serious_unexpected", _("FDA: serious and unexpected within 15 days"), "21 CFR 314.80(c)(1)",
              timedelta(days=15), _serious),
     ),
 }

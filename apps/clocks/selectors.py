@@ -3,6 +3,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from apps.e2b.models import E2bExport, SenderOrganisation
 from apps.reactions.models import InjectionSiteReaction
@@ -45,31 +47,39 @@ class CaseClock:
 
     @property
     def label(self):
+        """The clock in words, in the reader's language."""
         if self.sent_at is not None:
-            return "sent on time" if self.state == "sent_on_time" else "sent late"
+            return _("sent on time") if self.state == "sent_on_time" else _("sent late")
         if self.rule.in_days:  # calendar days: today against the last day of the window
             days = (self.due_date - timezone.localdate(self.now)).days
             if days < 0:
-                return f"overdue by {plural(-days, 'day')}"
-            return "due today" if days == 0 else f"due in {plural(days, 'day')}"
+                return span_words("overdue", -days, "day")
+            return _("due today") if days == 0 else span_words("due", days, "day")
         if self.state == "overdue":
-            return f"overdue by {describe(self.now - self.due_at)}"
-        return f"due in {describe(self.remaining)}"
+            return span_words("overdue", *whole_units(self.now - self.due_at))
+        return span_words("due", *whole_units(self.remaining))
 
     @property
     def due_date(self):
         return timezone.localtime(self.due_at - timedelta(seconds=1)).date()
 
 
-def plural(count, unit):
-    return f"{count} {unit}{'s' if count != 1 else ''}"
-
-
-def describe(span):
+def whole_units(span):
     """Whole days when a day or more, else whole hours (rounded down)."""
     if span >= timedelta(days=1):
-        return plural(span.days, "day")
-    return plural(int(span.total_seconds() // 3600), "hour")
+        return span.days, "day"
+    return int(span.total_seconds() // 3600), "hour"
+
+
+def span_words(kind, count, unit):
+    """'due in 3 days', 'overdue by 1 hour', ...: one message per phrase, so each language words it whole."""
+    phrases = {
+        ("due", "day"): ngettext("due in %(count)s day", "due in %(count)s days", count),
+        ("due", "hour"): ngettext("due in %(count)s hour", "due in %(count)s hours", count),
+        ("overdue", "day"): ngettext("overdue by %(count)s day", "overdue by %(count)s days", count),
+        ("overdue", "hour"): ngettext("overdue by %(count)s hour", "overdue by %(count)s hours", count),
+    }
+    return phrases[kind, unit] % {"count": count}
 
 
 def case_country(reaction, sender=None):

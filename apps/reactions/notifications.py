@@ -1,21 +1,17 @@
-"""E-mails of the case workflow (submission, return to the site, lock), sent once the change commits.
+"""E-mails of the case workflow (submission, return to the site, lock), sent once the change commits,
+each in its recipient's language.
 
 The default backend prints them to the console (settings.EMAIL_BACKEND); a failing mail server is
 logged and never undoes or blocks the workflow step that triggered it.
 """
-import logging
-
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
-from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from apps.core.mail import mail_users
 from apps.core.roles import Role
-
-logger = logging.getLogger(__name__)
 
 
 def _absolute(path):
@@ -37,43 +33,47 @@ def site_reporters(site_id, also=None):
     return users
 
 
-def _send(subject, body, recipients):
-    addresses = sorted({user.email for user in recipients})
-    if not addresses:
-        return
-
-    def deliver():
-        try:
-            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, addresses)
-        except Exception:  # the step is committed; a mail outage must not turn it into an error page
-            logger.exception("Could not send the notification %r to %s", subject, addresses)
-
-    transaction.on_commit(deliver)
+def _send(recipients, compose):
+    mail_users(recipients, compose, after_commit=True, quiet=True)
 
 
-def notify_submitted(reaction, *, what=None):
-    what = what or _("Reaction")
+def _what(version):
+    """What the mail is about, in the language being composed: the case, or one follow-up of it."""
+    if version is None:
+        return _("Reaction")
+    return _("Follow-up (version %(version)s) of") % {"version": version}
+
+
+def notify_submitted(reaction, *, follow_up_version=None):
     url = _absolute(reverse("reactions:detail", args=[reaction.pk]))
-    _send(_("[pv-tracker] %(what)s %(ref)s submitted for review") % {"what": what, "ref": reaction.reaction_ref},
-          _("%(what)s %(ref)s (patient %(patient)s, %(site)s) was submitted for review.\n\n%(url)s\n") % {
-              "what": what, "ref": reaction.reaction_ref, "patient": reaction.patient.patient_ref,
-              "site": reaction.patient.site.code, "url": url},
-          reviewers_for(reaction.patient.site_id))
+
+    def compose():
+        what = _what(follow_up_version)
+        return (_("[pv-tracker] %(what)s %(ref)s submitted for review") % {"what": what, "ref": reaction.reaction_ref},
+                _("%(what)s %(ref)s (patient %(patient)s, %(site)s) was submitted for review.\n\n%(url)s\n") % {
+                    "what": what, "ref": reaction.reaction_ref, "patient": reaction.patient.patient_ref,
+                    "site": reaction.patient.site.code, "url": url})
+    _send(reviewers_for(reaction.patient.site_id), compose)
 
 
-def notify_returned(reaction, question, *, what=None):
-    what = what or _("Reaction")
+def notify_returned(reaction, question, *, follow_up_version=None):
     url = _absolute(reverse("reactions:detail", args=[reaction.pk]))
-    _send(_("[pv-tracker] %(what)s %(ref)s returned with a question") % {"what": what, "ref": reaction.reaction_ref},
-          _("A reviewer returned %(what)s %(ref)s to the site with this question:\n\n%(question)s\n\n"
-            "Answer by editing the case and submitting it again:\n%(url)s\n") % {
-              "what": what.lower(), "ref": reaction.reaction_ref, "question": question, "url": url},
-          site_reporters(reaction.patient.site_id, also=reaction.reporter))
+
+    def compose():
+        what = _what(follow_up_version)
+        return (_("[pv-tracker] %(what)s %(ref)s returned with a question") % {"what": what, "ref": reaction.reaction_ref},
+                _("A reviewer returned %(what)s %(ref)s to the site with this question:\n\n%(question)s\n\n"
+                  "Answer by editing the case and submitting it again:\n%(url)s\n") % {
+                    "what": what.lower(), "ref": reaction.reaction_ref, "question": question, "url": url})
+    _send(site_reporters(reaction.patient.site_id, also=reaction.reporter), compose)
 
 
-def notify_locked(reaction, *, what=None):
-    what = what or _("Reaction")
+def notify_locked(reaction, *, follow_up_version=None):
     url = _absolute(reverse("reactions:detail", args=[reaction.pk]))
-    _send(_("[pv-tracker] %(what)s %(ref)s reviewed and locked") % {"what": what, "ref": reaction.reaction_ref},
-          _("%(what)s %(ref)s was reviewed and locked.\n\n%(url)s\n") % {"what": what, "ref": reaction.reaction_ref, "url": url},
-          site_reporters(reaction.patient.site_id, also=reaction.reporter))
+
+    def compose():
+        what = _what(follow_up_version)
+        return (_("[pv-tracker] %(what)s %(ref)s reviewed and locked") % {"what": what, "ref": reaction.reaction_ref},
+                _("%(what)s %(ref)s was reviewed and locked.\n\n%(url)s\n") % {
+                    "what": what, "ref": reaction.reaction_ref, "url": url})
+    _send(site_reporters(reaction.patient.site_id, also=reaction.reporter), compose)

@@ -9,7 +9,6 @@ from datetime import date
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from apps.audit.models import SignedAct
 from apps.audit.signatures import record_signature, require_signature, signature_note
@@ -278,7 +277,7 @@ def reaction_followup_submit(*, follow_up: ReactionFollowUp, actor) -> ReactionF
                               code="no_changes")
     current.status = Status.SUBMITTED
     _save_followup(current, actor, "Submitted for review")
-    notifications.notify_submitted(current.reaction, what=_("Follow-up (version %(version)s) of") % {"version": current.case_version})
+    notifications.notify_submitted(current.reaction, follow_up_version=current.case_version)
     return current
 
 
@@ -301,7 +300,7 @@ def reaction_followup_return(*, follow_up: ReactionFollowUp, actor, question, si
                               kind=CommentKind.QUESTION, text=question)
     comment.full_clean()
     comment.save()
-    notifications.notify_returned(current.reaction, question, what=_("Follow-up (version %(version)s) of") % {"version": current.case_version})
+    notifications.notify_returned(current.reaction, question, follow_up_version=current.case_version)
     return current
 
 
@@ -334,6 +333,6 @@ def reaction_followup_lock(*, follow_up: ReactionFollowUp, actor, signature=None
     _save_followup(current, actor, "Reviewed and locked" + note)
     if signature is not None:
         record_signature(signature, reaction)
-    notifications.notify_locked(reaction, what=_("Follow-up (version %(version)s) of") % {"version": current.case_version})
+    notifications.notify_locked(reaction, follow_up_version=current.case_version)
     current.reaction = reaction
     return current

@@ -127,8 +127,28 @@ def test_the_daily_job_emails_central_reviewers_the_due_and_overdue_cases(produc
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["reviewer@example.org"]
     body = mail.outbox[0].body
     assert overdue.reaction_ref in body and "overdue by 11 days" in body and "FR-SOON" in body
-    assert "1 overdue and 1 due-soon" in mail.outbox[0].subject
+    assert mail.outbox[0].subject == "pv-tracker: 1 overdue, 1 case due soon"
 
 
 def test_no_email_when_nothing_is_due(reviewer):
     assert email_due_cases() == 0 and mail.outbox == []
+
+
+def test_each_reviewer_gets_the_reminder_in_their_language_and_the_queue_page_speaks_italian(product, reviewer,
+                                                                                             client):
+    reviewer.email, reviewer.language = "revisore@example.org", "it"
+    reviewer.save()
+    UserFactory(username="central-en", email="central@example.org", roles=["reviewer"], language="en-gb")
+    overdue = case("IT", product)
+    with at(local(DAY_ZERO + timedelta(days=13))):
+        assert email_due_cases() == 1
+        client.force_login(reviewer)
+        client.cookies["django_language"] = "it"
+        page = client.get(reverse("clocks:queue")).content.decode()
+    by_address = {message.to[0]: message for message in mail.outbox}
+    assert set(by_address) == {"revisore@example.org", "central@example.org"}
+    italian, english = by_address["revisore@example.org"], by_address["central@example.org"]
+    assert italian.subject == "pv-tracker: 1 scaduto, 0 casi in scadenza" and "scaduto da 11 giorni" in italian.body
+    assert english.subject == "pv-tracker: 1 overdue, 0 cases due soon" and "overdue by 11 days" in english.body
+    assert overdue.reaction_ref in page and "Scadenze regolatorie" in page and "scaduto da 11 giorni" in page
+    assert "overdue by" not in page and "Regulatory clocks" not in page

@@ -279,3 +279,19 @@ def test_the_person_who_entered_a_follow_up_cannot_lock_it(draft, reporter, revi
     reaction_followup_submit(follow_up=second, actor=reviewer)
     assert reaction_followup_lock(follow_up=second, actor=reviewer,
                                   signature=signed(reviewer, "follow_up_lock")).status == "reviewed"
+
+
+def test_notifications_reach_each_person_in_their_language_which_the_switcher_sets(
+        draft, reporter, reviewer, client, django_capture_on_commit_callbacks):
+    client.force_login(reviewer)
+    assert client.post(reverse("set_language"), {"language": "it", "next": "/"}).status_code == 302
+    reviewer.refresh_from_db()
+    assert reviewer.language == "it" and reporter.language == ""
+    with django_capture_on_commit_callbacks(execute=True):
+        reaction_submit(reaction=draft, actor=reporter)
+    assert mail.outbox[-1].to == ["reviewer@pv.example"]
+    assert mail.outbox[-1].subject == f"[pv-tracker] Reazione {draft.reaction_ref} inviata per la revisione"
+    with django_capture_on_commit_callbacks(execute=True):
+        reaction_return(reaction=draft, actor=reviewer, question="Quale braccio?", signature=signed(reviewer, "return"))
+    assert mail.outbox[-1].to == ["nurse@site01.example"]  # the installation's language: English
+    assert mail.outbox[-1].subject == f"[pv-tracker] Reaction {draft.reaction_ref} returned with a question"
