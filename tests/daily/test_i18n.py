@@ -69,3 +69,16 @@ def test_italian_pages_keep_iso_dates_and_plain_svg_numbers(client, reporter, ex
     page = response.content.decode()
     assert "Il grado CTCAE 3 non corrisponde all&#x27;intensità &#x27;lieve&#x27;" in page
     assert 'value="2025-02-03"' in page  # the ISO date input keeps its value in Italian
+
+
+@pytest.mark.parametrize("name, italian, english", [
+    ("password_change", "Cambia la password", "Change your password"),
+    ("audit:access_log", "Tutti i tipi", "All kinds"),
+    ("e2b:inbox", "Casi da smistare", "Triage queue"),
+    ("clocks:queue", "Scadenze regolatorie", "Regulatory clocks"),
+])
+def test_the_account_audit_inbox_and_clock_pages_are_in_italian(client, admin_user, name, italian, english):
+    client.force_login(admin_user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "it"
+    page = client.get(reverse(name)).content.decode()
+    assert italian in page and english not in page
