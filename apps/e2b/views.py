@@ -155,8 +155,9 @@ def _correction(request, pk, service, title):
         except ExportInvalid as invalid:
             return _refused(request, errors=invalid.errors, back_url=back_url)
         return _xml_response(request, result)
-    return render(request, "e2b/correction.html", {"reaction": reaction, "title": title, "back_url": back_url,
-                                                    "form": form}, status=400 if form.errors else 200)
+    return render(request, "core/form_page.html", {
+        "form": form, "page_title": f"{title} · {reaction.reaction_ref}", "cancel_url": back_url,
+        "submit_label": _("Sign and download the report")}, status=400 if form.errors else 200)
 
 
 @access(may_review)
