@@ -39,12 +39,14 @@ def test_the_detail_page_is_in_italian(client, reviewer, report):
                  "Giorni dall&#x27;insorgenza", "Riferimento 14–28 giorni", "Riferimento 64.4%",
                  "Intensità delle reazioni contate", "Lieve", "Stima di Kaplan–Meier", "Monitoraggio sequenziale",
                  "Osservato rispetto a ogni profilo corrente", "Osservato (IC 95%)",
-                 "Pazienti-anno a rischio (fino alla prima RSI)", "finestra di rischio W = 30 giorni"):
+                 "Pazienti-anno a rischio (fino alla prima RSI)", "finestra di rischio W = 30 giorni",
+                 "I giudizi usano i valori", "<strong>nominali</strong>", "Tutti i centri", "stato <span"):
         assert text in page, text
     assert page.count(">coerente<") == 3
     for text in ("ISR incidence, crude", "This report", "Exposure is clipped to D", "Cumulative ISR incidence by month",
                  "Days since onset", "Reference 14–28 days", ">consistent<", "Kaplan–Meier estimate",
-                 "Sequential monitoring", "Observed (95% CI)", "risk window W"):
+                 "Sequential monitoring", "Observed (95% CI)", "risk window W", "Verdicts use the",
+                 "All sites"):
         assert text not in page, text
 
 
