@@ -2,6 +2,7 @@
 from importlib import import_module
 
 import pytest
+from django.utils import translation
 
 from tests.factories import PASSWORD, ExposurePeriodFactory, PatientFactory, SiteFactory, UserFactory, anakinra
 
@@ -81,6 +82,15 @@ SEED_FUNCTIONS = (
     ("apps.products.migrations.0004_seed_primary_horizon_and_cited_profiles", "seed"),
     ("apps.reports.migrations.0002_default_schedule", "create_schedule"),
 )
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in the default language: a request's LocaleMiddleware leaves the reader's language
+    active in the thread (an Italian page would turn the next test's lazy labels Italian)."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

@@ -12,6 +12,7 @@ import time
 from datetime import date, timedelta
 
 from django.db.models import Count, Max, Sum
+from django.utils.translation import get_language, gettext, gettext_noop, override
 
 from apps.products.models import ReferenceProfile
 
@@ -42,53 +43,66 @@ HORIZON_KEYS = ("horizon_cohort_patients", "horizon_patients_with_isr", "horizon
                 "horizon_incidence_p_value", "horizon_mild_moderate_patients", "horizon_mild_moderate_share",
                 "horizon_mild_moderate_ci95", "horizon_mild_moderate_p_value")
 
-defines("Crude ISR incidence", "Patients with at least one attributable ISR / exposed patients; 95% CI "
-                               "Clopper–Pearson exact; nominal p: exact two-sided binomial test against the reference "
-                               "incidence.")
-defines("Crude mild/moderate share", "Among patients with an attributable ISR, the share whose most severe one is mild "
-                                     "or moderate; Clopper–Pearson CI and nominal exact binomial p against the "
-                                     "reference share.")
-defines("Horizon cohort", "When the reference profile has a follow-up horizon h (days; 168 for the 24-week trials "
-                          "behind 64.4%): the exposed patients whose first exposure start ≤ D − h + 1, so that each "
-                          "had h days of possible follow-up by D whatever happened to them, as in a trial's treated "
-                          "population.")
-defines("Horizon incidence", "Of the horizon cohort, those with an attributable ISR with onset ≤ first start + h − 1; "
-                             "Clopper–Pearson CI and nominal exact binomial p against the reference incidence.")
-defines("Horizon mild/moderate share", "Of those, the share whose worst attributable ISR within the horizon is mild "
-                                       "or moderate; Clopper–Pearson CI and nominal exact binomial p.")
-defines("Incidence at the horizon (Kaplan–Meier)", "1 − S(h) of the time to first ISR below; 95% CI from the "
-                                                   "log-scale interval of S, as R summary(survfit(...), times = h) "
-                                                   "gives it (conf.type \"log\"); empty when h is beyond the last "
-                                                   "observed time.")
-defines("EAIR", "Exposure-adjusted incidence rate: 100 × patients with an attributable ISR / patient-years at risk, a "
-                "patient's time at risk being their exposure days up to and including the first ISR onset (all "
-                "exposure days without one); exact Poisson 95% CI.")
-defines("EAER", "Exposure-adjusted event rate: 100 × attributable ISR events (repeats included) / exposure "
-                "patient-years; exact Poisson 95% CI.")
-defines("Time to first ISR", "(First attributable ISR onset − first exposure start) + 1 days; a patient without one "
-                             "is censored at (min(D, last period end + W) − first start) + 1, an ongoing period "
-                             "ending at D; Kaplan–Meier median as R's survfit prints it.")
-defines("Duration", "Resolved by D: (resolution − onset) + 1 days; otherwise censored at (D − onset) + 1. The mean is "
-                    "over resolved ISRs only (biased short, kept for reference); the Kaplan–Meier restricted mean up "
-                    "to 365 days and its standard error are R's print(survfit(...), rmean = 365); the median follows "
-                    "R's printed rule (the midpoint when S(t) = 0.5 exactly on an interval).")
-defines("Verdicts", "Against the primary profile. Incidence and mild/moderate share: on the horizon figures when the "
-                    "profile has a horizon, the crude ones otherwise; consistent when the nominal p ≥ 0.05, otherwise "
-                    "higher or lower. Duration: longer when rmean − 1.96·se > the range's upper end, shorter when "
-                    "rmean + 1.96·se < its lower end, else consistent. Nominal p-values are not corrected for the "
-                    "monthly looks: alerts on incidence and share come only from the monitoring plan.")
-defines("Sequential monitoring", "A look is a scheduled report on or after the plan's start date. At look k: n_k = "
-                                 "horizon cohort (for the mild/moderate share: its patients with an ISR), x_k the "
-                                 "events, information fraction t_k = min(1, horizon cohort / N max) (a look with no "
-                                 "new patients is skipped), z_k = (x_k − n_k p0) / √(n_k p0 (1 − p0)), critical value "
-                                 "c_k from the Lan–DeMets spending function (O'Brien–Fleming or Pocock type) at "
-                                 "t_1…t_k by recursive numerical integration. The plan signals higher when z_k ≥ c_k, "
-                                 "lower when z_k ≤ −c_k, at the first crossing; only a crossing alerts.")
-defines("Other current profiles", "Observed figures are shown against every current profile of the product, each "
-                                  "on its own horizon when it has one; the cited event rates per 100 patient-years "
-                                  "are set beside the EAER over all exposure.")
-defines("Undefined figures", "A figure with no denominator (no exposed patient, no ISR, no exposure time) is "
-                             "null, never NaN; the report's details say why (`undefined`).")
+defines(gettext_noop("Crude ISR incidence"),
+        gettext_noop("Patients with at least one attributable ISR / exposed patients; 95% CI Clopper–Pearson "
+                     "exact; nominal p: exact two-sided binomial test against the reference incidence."))
+defines(gettext_noop("Crude mild/moderate share"),
+        gettext_noop("Among patients with an attributable ISR, the share whose most severe one is mild or "
+                     "moderate; Clopper–Pearson CI and nominal exact binomial p against the reference share."))
+defines(gettext_noop("Horizon cohort"),
+        gettext_noop("When the reference profile has a follow-up horizon h (days; 168 for the 24-week trials "
+                     "behind 64.4%): the exposed patients whose first exposure start ≤ D − h + 1, so that each had "
+                     "h days of possible follow-up by D whatever happened to them, as in a trial's treated "
+                     "population."))
+defines(gettext_noop("Horizon incidence"),
+        gettext_noop("Of the horizon cohort, those with an attributable ISR with onset ≤ first start + h − 1; "
+                     "Clopper–Pearson CI and nominal exact binomial p against the reference incidence."))
+defines(gettext_noop("Horizon mild/moderate share"),
+        gettext_noop("Of those, the share whose worst attributable ISR within the horizon is mild or moderate; "
+                     "Clopper–Pearson CI and nominal exact binomial p."))
+defines(gettext_noop("Incidence at the horizon (Kaplan–Meier)"),
+        gettext_noop("1 − S(h) of the time to first ISR below; 95% CI from the log-scale interval of S, as R "
+                     "summary(survfit(...), times = h) gives it (conf.type \"log\"); empty when h is beyond the "
+                     "last observed time."))
+defines(gettext_noop("EAIR"),
+        gettext_noop("Exposure-adjusted incidence rate: 100 × patients with an attributable ISR / patient-years at "
+                     "risk, a patient's time at risk being their exposure days up to and including the first ISR "
+                     "onset (all exposure days without one); exact Poisson 95% CI."))
+defines(gettext_noop("EAER"),
+        gettext_noop("Exposure-adjusted event rate: 100 × attributable ISR events (repeats included) / exposure "
+                     "patient-years; exact Poisson 95% CI."))
+defines(gettext_noop("Time to first ISR"),
+        gettext_noop("(First attributable ISR onset − first exposure start) + 1 days; a patient without one is "
+                     "censored at (min(D, last period end + W) − first start) + 1, an ongoing period ending at D; "
+                     "Kaplan–Meier median as R's survfit prints it."))
+defines(gettext_noop("Duration"),
+        gettext_noop("Resolved by D: (resolution − onset) + 1 days; otherwise censored at (D − onset) + 1. The "
+                     "mean is over resolved ISRs only (biased short, kept for reference); the Kaplan–Meier "
+                     "restricted mean up to 365 days and its standard error are R's print(survfit(...), rmean = "
+                     "365); the median follows R's printed rule (the midpoint when S(t) = 0.5 exactly on an "
+                     "interval)."))
+defines(gettext_noop("Verdicts"),
+        gettext_noop("Against the primary profile. Incidence and mild/moderate share: on the horizon figures when "
+                     "the profile has a horizon, the crude ones otherwise; consistent when the nominal p ≥ 0.05, "
+                     "otherwise higher or lower. Duration: longer when rmean − 1.96·se > the range's upper end, "
+                     "shorter when rmean + 1.96·se < its lower end, else consistent. Nominal p-values are not "
+                     "corrected for the monthly looks: alerts on incidence and share come only from the monitoring "
+                     "plan."))
+defines(gettext_noop("Sequential monitoring"),
+        gettext_noop("A look is a scheduled report on or after the plan's start date. At look k: n_k = horizon "
+                     "cohort (for the mild/moderate share: its patients with an ISR), x_k the events, information "
+                     "fraction t_k = min(1, horizon cohort / N max) (a look with no new patients is skipped), z_k "
+                     "= (x_k − n_k p0) / √(n_k p0 (1 − p0)), critical value c_k from the Lan–DeMets spending "
+                     "function (O'Brien–Fleming or Pocock type) at t_1…t_k by recursive numerical integration. The "
+                     "plan signals higher when z_k ≥ c_k, lower when z_k ≤ −c_k, at the first crossing; only a "
+                     "crossing alerts."))
+defines(gettext_noop("Other current profiles"),
+        gettext_noop("Observed figures are shown against every current profile of the product, each on its own "
+                     "horizon when it has one; the cited event rates per 100 patient-years are set beside the EAER "
+                     "over all exposure."))
+defines(gettext_noop("Undefined figures"),
+        gettext_noop("A figure with no denominator (no exposed patient, no ISR, no exposure time) is null, never "
+                     "NaN; the report's details say why (`undefined`)."))
 
 
 def _jsonable(value):
@@ -274,15 +288,27 @@ def isr_profile(scope: Scope, reference_profile: ReferenceProfile) -> tuple[dict
         "duration_max_days": max((g.duration_days for g in durations), default=0),
         "monthly_incidence": monthly_incidence(entries, patients.first_isr_days, scope.as_of),
         "profile_comparisons": profile_comparisons(scope, results, entries, mild_moderate),
-        "definitions": [("This report", f"W = {scope.risk_window_days} days (the product's risk window); "
-                                        + (f"h = {horizon} days (the primary profile's follow-up horizon)."
-                                           if horizon is not None else "the primary profile has no follow-up "
-                                                                      "horizon: the horizon figures are empty.")),
-                        *DEFINITIONS],
+        "definitions": [report_definition(scope.risk_window_days, horizon), *DEFINITIONS],
         "undefined": undefined,
     }
     lap("series")
     return results, finite(details, undefined, "details"), timings
+
+
+THIS_REPORT = gettext_noop("This report")
+
+
+def report_definition(risk_window_days, horizon, translate=False) -> tuple[str, str]:
+    """The definition of W and h of one report: in English (the copy the report stores) or, `translate`, in the
+    active language (the report page rebuilds it from the stored results, apps.reports.exports.definitions)."""
+    with override(get_language() if translate else "en"):
+        if horizon is None:
+            text = gettext("W = %(window)s days (the product's risk window); the primary profile has no follow-up "
+                           "horizon: the horizon figures are empty.") % {"window": risk_window_days}
+        else:
+            text = gettext("W = %(window)s days (the product's risk window); h = %(horizon)s days (the primary "
+                           "profile's follow-up horizon).") % {"window": risk_window_days, "horizon": horizon}
+        return gettext(THIS_REPORT), text
 
 
 def profile_comparisons(scope: Scope, results: dict, entries: list, mild_moderate: int) -> list[dict]:
@@ -308,29 +334,31 @@ def profile_comparisons(scope: Scope, results: dict, entries: list, mild_moderat
                                                     ref_incidence))
             share = (results["mild_moderate_share"], results["mild_moderate_ci95"],
                      statistics.binomial_test_p(mild_moderate, results["patients_with_isr"], ref_mild))
-            basis = "crude"
+            basis = gettext_noop("crude")
         rows = []
         if ref_incidence is not None:
-            rows.append({"measure": "ISR incidence", "basis": basis, "reference": ref_incidence,
+            rows.append({"measure": gettext_noop("ISR incidence"), "basis": basis, "reference": ref_incidence,
                          "reference_n": profile.isr_incidence_n, "observed": incidence[0], "ci95": incidence[1],
                          "nominal_p_value": incidence[2], "is_share": True})
         if profile.comparator_incidence is not None:
-            rows.append({"measure": "ISR incidence on the comparator (placebo)", "basis": "cited only",
+            rows.append({"measure": gettext_noop("ISR incidence on the comparator (placebo)"),
+                         "basis": gettext_noop("cited only"),
                          "reference": _to_float(profile.comparator_incidence), "reference_n": profile.comparator_n,
                          "observed": None, "ci95": None, "nominal_p_value": None, "is_share": True})
         if ref_mild is not None:
-            rows.append({"measure": "Mild/moderate share", "basis": basis, "reference": ref_mild,
+            rows.append({"measure": gettext_noop("Mild/moderate share"), "basis": basis, "reference": ref_mild,
                          "reference_n": profile.mild_moderate_n, "observed": share[0], "ci95": share[1],
                          "nominal_p_value": share[2], "is_share": True})
         if profile.duration_min_days is not None:
             rmean, se = results["duration_days_rmean_km"], results["duration_days_rmean_se"]
-            rows.append({"measure": "ISR duration, days (restricted mean to 365 d)", "basis": "all counted ISRs",
+            rows.append({"measure": gettext_noop("ISR duration, days (restricted mean to 365 d)"),
+                         "basis": gettext_noop("all counted ISRs"),
                          "reference": [profile.duration_min_days, profile.duration_max_days], "reference_n": None,
                          "observed": rmean, "ci95": None if rmean is None else [rmean - 1.96 * se, rmean + 1.96 * se],
                          "nominal_p_value": None, "is_share": False, "is_range": True})
         for rate in profile.event_rates_per_100py:
             rows.append({"measure": f"ISR events per 100 patient-years, {rate['period']}",
-                         "basis": "EAER over all exposure", "reference": rate["events_per_100py"],
+                         "basis": gettext_noop("EAER over all exposure"), "reference": rate["events_per_100py"],
                          "reference_n": rate.get("patient_years"), "observed": results["eaer_per_100py"],
                          "ci95": results["eaer_ci95"], "nominal_p_value": None, "is_share": False})
         comparisons.append({"profile_id": profile.pk, "label": profile.label, "is_primary": profile.is_primary,

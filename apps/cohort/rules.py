@@ -11,6 +11,7 @@ summaries and not in the report). Exposure edits that would leave such a reactio
 (apps.exposures.services), so this only matters for data entered before that check.
 """
 from django.db.models import Exists, OuterRef, Q, Subquery
+from django.utils.translation import gettext_noop
 
 from apps.exposures.models import ExposurePeriod
 from apps.patients.models import Patient
@@ -23,7 +24,8 @@ DAYS_PER_YEAR = 365.25
 SIX_MONTHS_DAYS = 183
 TWELVE_MONTHS_DAYS = 365
 
-# (title, text) in the order the definitions were declared; the report stores a copy.
+# (title, text) in the order the definitions were declared; the report stores a copy. The texts are English
+# msgids (gettext_noop): the stored copy stays English, the report page shows them translated (gettext).
 DEFINITIONS: list[tuple[str, str]] = []
 
 
@@ -37,14 +39,16 @@ def defines(title: str, text: str):
     return decorate
 
 
-defines("As of date D", "Exposure is clipped to D (ongoing or later end counts as D); periods starting after D are "
-                        "ignored. Days are inclusive: start and end both count.")
+defines(gettext_noop("As of date D"),
+        gettext_noop("Exposure is clipped to D (ongoing or later end counts as D); periods starting after D are "
+                     "ignored. Days are inclusive: start and end both count."))
 
 
-@defines("Filters", "Site, dose and exposure start range select exposure periods (a dose = periods at that dose; "
-                    "the start range = periods starting within it). A reaction belongs to the patient's latest "
-                    "period starting on or before its onset; with a dose or start-range filter only reactions "
-                    "belonging to a selected period count.")
+@defines(gettext_noop("Filters"),
+         gettext_noop("Site, dose and exposure start range select exposure periods (a dose = periods at that dose; "
+                      "the start range = periods starting within it). A reaction belongs to the patient's latest "
+                      "period starting on or before its onset; with a dose or start-range filter only reactions "
+                      "belonging to a selected period count."))
 def counted_periods(scope: Scope):
     """Live exposure periods of live patients that the scope covers."""
     periods = ExposurePeriod.objects.filter(
@@ -61,13 +65,19 @@ def counted_periods(scope: Scope):
     return periods.order_by()
 
 
-@defines("Exposed patients", f"Patients with a selected exposure period starting on or before D; 6 and 12 months "
-                             f"mean at least {SIX_MONTHS_DAYS} and {TWELVE_MONTHS_DAYS} cumulative exposure days.")
+# The texts name the constants literally (a msgid cannot be an f-string); the assert keeps them in step.
+assert (SIX_MONTHS_DAYS, TWELVE_MONTHS_DAYS, DAYS_PER_YEAR) == (183, 365, 365.25)
+
+
+@defines(gettext_noop("Exposed patients"),
+         gettext_noop("Patients with a selected exposure period starting on or before D; 6 and 12 months mean at "
+                      "least 183 and 365 cumulative exposure days."))
 def exposed_patients(scope: Scope):
     return Patient.objects.filter(pk__in=counted_periods(scope).values("patient_id")).order_by()
 
 
-defines("Exposure (patient-years)", f"Sum of every patient's exposure days divided by {DAYS_PER_YEAR}.")
+defines(gettext_noop("Exposure (patient-years)"),
+        gettext_noop("Sum of every patient's exposure days divided by 365.25."))
 
 
 def _reactions_by_date(scope: Scope):
@@ -85,10 +95,11 @@ def _reactions_by_date(scope: Scope):
     return reactions.order_by()
 
 
-@defines("Attributable reactions", "A reaction is attributable when its onset (on or before D) lies inside one of "
-                                   "the patient's live exposure periods to the product or at most W days after such "
-                                   "a period's end, W being the product's risk window (default 30 days). Every "
-                                   "figure but the late onsets counts only attributable reactions.")
+@defines(gettext_noop("Attributable reactions"),
+         gettext_noop("A reaction is attributable when its onset (on or before D) lies inside one of the patient's "
+                      "live exposure periods to the product or at most W days after such a period's end, W being "
+                      "the product's risk window (default 30 days). Every figure but the late onsets counts only "
+                      "attributable reactions."))
 def attributable(scope: Scope):
     """The condition on a reaction queryset: a live period of the patient to the product covers the onset or
     ended at most W days before it."""
@@ -107,17 +118,19 @@ def reactions_of_exposed(scope: Scope):
     return _reactions_by_date(scope).filter(attributable(scope))
 
 
-@defines("Reactions counted", "The product's attributable injection-site reactions with onset on or before D, of "
-                              "exposed patients, not voided (voided patients and exposure periods are excluded "
-                              "too), whatever their workflow status. A reaction whose patient has no counted "
-                              "exposure period is not counted.")
+@defines(gettext_noop("Reactions counted"),
+         gettext_noop("The product's attributable injection-site reactions with onset on or before D, of exposed "
+                      "patients, not voided (voided patients and exposure periods are excluded too), whatever "
+                      "their workflow status. A reaction whose patient has no counted exposure period is not "
+                      "counted."))
 def counted_reactions(scope: Scope):
     return reactions_of_exposed(scope).filter(patient_id__in=counted_periods(scope).values("patient_id"))
 
 
-@defines("Late onsets", "Reactions of exposed patients with onset on or before D more than W days after every "
-                        "exposure period of the patient ended: counted apart (late_onset_reactions) and excluded "
-                        "from every other figure.")
+@defines(gettext_noop("Late onsets"),
+         gettext_noop("Reactions of exposed patients with onset on or before D more than W days after every "
+                      "exposure period of the patient ended: counted apart (late_onset_reactions) and excluded "
+                      "from every other figure."))
 def late_onset_reactions(scope: Scope):
     return (_reactions_by_date(scope).filter(~attributable(scope))
             .filter(patient_id__in=counted_periods(scope).values("patient_id")))

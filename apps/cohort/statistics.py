@@ -6,6 +6,7 @@ and survival::survfit), which is what the tests check them against.
 import math
 from collections import defaultdict
 
+from django.utils.translation import gettext_noop
 
 
 def _stats():
@@ -163,10 +164,10 @@ def range_verdict(estimate, se, low, high, z=1.96):
     if estimate is None or se is None or low is None or high is None:
         return None
     if estimate - z * se > high:
-        return "longer"
+        return gettext_noop("longer")
     if estimate + z * se < low:
-        return "shorter"
-    return "consistent"
+        return gettext_noop("shorter")
+    return gettext_noop("consistent")
 
 
 def verdict(p_value, observed, reference, alpha=0.05):
@@ -174,5 +175,5 @@ def verdict(p_value, observed, reference, alpha=0.05):
     if p_value is None or observed is None or reference is None:
         return None
     if p_value >= alpha:
-        return "consistent"
-    return "higher" if observed > reference else "lower"
+        return gettext_noop("consistent")
+    return gettext_noop("higher") if observed > reference else gettext_noop("lower")

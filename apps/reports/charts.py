@@ -1,9 +1,11 @@
 """Server-rendered inline SVG charts of a report: no JavaScript, no CDN, works offline.
 
 Each function takes the snapshot's stored series and returns safe SVG markup; all text
-goes through `escape`, numbers are formatted by us.
+goes through `escape`, numbers are formatted by us. The charts are drawn when the page is shown, from the
+stored series, so their texts are in the reader's language (gettext); nothing of them is stored or exported.
 """
 from django.utils.html import escape
+from django.utils.translation import gettext as _
 from django.utils.safestring import mark_safe
 
 WIDTH, HEIGHT = 640, 300
@@ -99,35 +101,37 @@ def _steps(curve, x_max, start=1.0, transform=lambda s: s):
     return points
 
 
-def empty(title, message="No data for this chart."):
+def empty(title, message=None):
+    message = message or _("No data for this chart.")
     plot = Plot(title, 1)
     plot.add(f'<text x="{WIDTH / 2}" y="{HEIGHT / 2}" text-anchor="middle" fill="{MUTED}">{escape(message)}</text>')
     return plot.render(message)
 
 
 def cumulative_incidence(monthly, reference):
-    title = "Cumulative ISR incidence by month"
+    title = _("Cumulative ISR incidence by month")
     if not monthly:
         return empty(title)
     plot = Plot(title, max(len(monthly) - 1, 1))
     every = max(1, len(monthly) // 8)
     plot.axes([(i, point["month"]) for i, point in enumerate(monthly) if i % every == 0], _share_ticks(),
-              "Month (cumulative to its end)", "Patients with an ISR")
+              _("Month (cumulative to its end)"), _("Patients with an ISR"))
     upper = [(i, p["ci95"][1]) for i, p in enumerate(monthly) if p["ci95"]]
     lower = [(i, p["ci95"][0]) for i, p in enumerate(monthly) if p["ci95"]]
     plot.polygon(upper + lower[::-1])
     plot.polyline([(i, p["incidence"]) for i, p in enumerate(monthly) if p["incidence"] is not None])
-    entries = [(LINE, "Observed (band: 95% CI)", None)]
+    entries = [(LINE, _("Observed (band: 95% CI)"), None)]
     if reference is not None:
         plot.polyline([(0, reference), (plot.x_max, reference)], REFERENCE, dash="6 4")
-        entries.append((REFERENCE, f"Reference {reference:.1%}", "6 4"))
+        entries.append((REFERENCE, _("Reference %(share)s") % {"share": f"{reference:.1%}"}, "6 4"))
     plot.legend(entries)
     last = monthly[-1]
-    return plot.render(f"Cumulative incidence {last['with_isr']} of {last['exposed']} patients by {last['month']}.")
+    return plot.render(_("Cumulative incidence %(with_isr)s of %(exposed)s patients by %(month)s.")
+                       % {"with_isr": last["with_isr"], "exposed": last["exposed"], "month": last["month"]})
 
 
 def duration_km(curve, max_days, reference_range):
-    title = "ISR duration (Kaplan–Meier: share still ongoing)"
+    title = _("ISR duration (Kaplan–Meier: share still ongoing)")
     if not curve and not max_days:
         return empty(title)
     # Up to a little past the last event (and the reference range): long censored tails add nothing.
@@ -137,45 +141,53 @@ def duration_km(curve, max_days, reference_range):
     if reference_range:
         low, high = reference_range
         plot.polygon([(low, 0), (high, 0), (high, 1), (low, 1)], "#f8d7da", 0.6)
-    plot.axes([(d, label) for d, label in _day_ticks(x_max)], _share_ticks(), "Days since onset",
-              "Reactions not yet resolved")
+    plot.axes([(d, label) for d, label in _day_ticks(x_max)], _share_ticks(), _("Days since onset"),
+              _("Reactions not yet resolved"))
     plot.polyline([(0, 0.5), (x_max, 0.5)], MUTED, dash="2 3", width=1)
     plot.polyline(_steps(curve, x_max))
-    entries = [(LINE, "Kaplan–Meier estimate", None)]
+    entries = [(LINE, _("Kaplan–Meier estimate"), None)]
     if reference_range:
-        entries.append(("#f1aeb5", f"Reference {reference_range[0]}–{reference_range[1]} days", None))
+        entries.append(("#f1aeb5", _("Reference %(low)s–%(high)s days") % {"low": reference_range[0],
+                                                                              "high": reference_range[1]}, None))
     plot.legend(entries)
-    return plot.render("Share of reactions still ongoing by days since onset; ongoing ones are censored.")
+    return plot.render(_("Share of reactions still ongoing by days since onset; ongoing ones are censored."))
 
 
 def time_to_first_isr(curve, max_days):
-    title = "Time to first ISR (cumulative share of patients)"
+    title = _("Time to first ISR (cumulative share of patients)")
     if not max_days:
         return empty(title)
     last_event = curve[-1][0] if curve else max_days
     max_days = max(min(max_days, int(last_event * 1.2) + 1), 1)
     plot = Plot(title, max_days)
-    plot.axes(_day_ticks(max_days), _share_ticks(), "Days since first exposure", "Patients with a first ISR")
+    plot.axes(_day_ticks(max_days), _share_ticks(), _("Days since first exposure"),
+              _("Patients with a first ISR"))
     plot.polyline(_steps(curve, max_days, transform=lambda s: 1 - s))
-    plot.legend([(LINE, "1 − Kaplan–Meier", None)])
-    return plot.render("Cumulative share of exposed patients with a first ISR; others censored at their last "
-                       "exposure day plus the risk window (at most the as-of date).")
+    plot.legend([(LINE, _("1 − Kaplan–Meier"), None)])
+    return plot.render(_("Cumulative share of exposed patients with a first ISR; others censored at their last "
+                         "exposure day plus the risk window (at most the as-of date)."))
 
 
 SEVERITY_COLORS = {"mild": "#0dcaf0", "moderate": "#ffc107", "severe": "#dc3545"}
 
 
+def _severity_label(value):
+    """The stored series keys severities by value (mild, moderate, severe): shown as the choice's label."""
+    from apps.reactions.choices import Severity
+    return str(Severity(value).label) if value in Severity.values else value
+
+
 def severity_distribution(counts):
-    title = "Severity of counted reactions"
+    title = _("Severity of counted reactions")
     order = list(SEVERITY_COLORS)  # mild, moderate, severe (jsonb does not keep the stored order)
     counts = dict(sorted(counts.items(), key=lambda item: order.index(item[0]) if item[0] in order else len(order)))
     total = sum(counts.values())
     if not total:
-        return empty(title, "No reactions counted.")
+        return empty(title, _("No reactions counted."))
     top = max(counts.values())
     plot = Plot(title, len(counts), y_max=top)
     step = max(1, -(-top // 5))
-    plot.axes([], [(v, str(v)) for v in range(0, top + 1, step)], "Severity", "Reactions")
+    plot.axes([], [(v, str(v)) for v in range(0, top + 1, step)], _("Severity"), _("Reactions"))
     slot = (WIDTH - LEFT - RIGHT) / len(counts)
     for index, (severity, count) in enumerate(counts.items()):
         x = LEFT + index * slot + slot * 0.2
@@ -185,15 +197,15 @@ def severity_distribution(counts):
                  f'<text x="{x + slot * 0.3:.1f}" y="{y - 4:.1f}" font-size="11" text-anchor="middle">'
                  f'{count} ({count / total:.0%})</text>'
                  f'<text x="{x + slot * 0.3:.1f}" y="{HEIGHT - BOTTOM + 16}" font-size="11" text-anchor="middle">'
-                 f'{escape(severity)}</text>')
-    return plot.render(", ".join(f"{k}: {v}" for k, v in counts.items()))
+                 f'{escape(_severity_label(severity))}</text>')
+    return plot.render(", ".join(f"{_severity_label(k)}: {v}" for k, v in counts.items()))
 
 
 def monitoring(measure_label, looks):
     """z per look against ± the critical value of each look (the group-sequential boundary)."""
-    title = f"Sequential monitoring: {measure_label}"
+    title = _("Sequential monitoring: %(measure)s") % {"measure": measure_label}
     if not looks:
-        return empty(title, "No look of the monitoring plan yet.")
+        return empty(title, _("No look of the monitoring plan yet."))
     bounded = [look["critical_value"] for look in looks if look["critical_value"] is not None]
     reach = max([abs(look["z"]) for look in looks] + [min(c, 8.0) for c in bounded] + [2.5])
     top = float(int(reach) + 1)
@@ -202,7 +214,7 @@ def monitoring(measure_label, looks):
     step = 1 if top <= 5 else 2
     plot.axes([(index, f"{index}: {look['as_of'][:7]}") for index, look in enumerate(looks, start=1)
                if (index - 1) % every == 0],
-              [(v, f"{v:g}") for v in range(-int(top), int(top) + 1, step)], "Look (as of)", "z")
+              [(v, f"{v:g}") for v in range(-int(top), int(top) + 1, step)], _("Look (as of)"), "z")
     plot.polyline([(1, 0), (plot.x_max, 0)], MUTED, dash="2 3", width=1)
     upper = [(index, min(look["critical_value"], top)) for index, look in enumerate(looks, start=1)
              if look["critical_value"] is not None]
@@ -211,14 +223,16 @@ def monitoring(measure_label, looks):
     plot.polyline([(index, look["z"]) for index, look in enumerate(looks, start=1)])
     for index, look in enumerate(looks, start=1):
         crossed = look["signal"] != "none"
-        bound = "none (α spent)" if look["critical_value"] is None else f"±{look['critical_value']:.2f}"
+        bound = _("none (α spent)") if look["critical_value"] is None else f"±{look['critical_value']:.2f}"
+        boundary = _("boundary %(bound)s") % {"bound": bound}
         plot.add(f'<circle cx="{plot.x(index):.1f}" cy="{plot.y(look["z"]):.1f}" r="{5 if crossed else 3}" '
                  f'fill="{REFERENCE if crossed else LINE}"><title>{escape(look["as_of"])}: z = {look["z"]:.2f}, '
-                 f'boundary {bound}</title></circle>')
-    plot.legend([(LINE, "z of the look", None), (REFERENCE, "± boundary (Lan–DeMets)", "6 4")])
+                 f'{escape(boundary)}</title></circle>')
+    plot.legend([(LINE, _("z of the look"), None), (REFERENCE, _("± boundary (Lan–DeMets)"), "6 4")])
     last = looks[-1]
-    return plot.render(f"{len(looks)} looks; last z = {last['z']:.2f} at information fraction "
-                       f"{last['information_fraction']:.2f}.")
+    return plot.render(_("%(looks)s looks; last z = %(z)s at information fraction %(fraction)s.")
+                       % {"looks": len(looks), "z": f"{last['z']:.2f}",
+                          "fraction": f"{last['information_fraction']:.2f}"})
 
 
 def report_charts(report):

@@ -1,30 +1,38 @@
-"""The report page's measure table and the JSON and CSV downloads of a done snapshot."""
-from apps.cohort.profile import RESULT_KEYS
+"""The report page's measure table and the JSON and CSV downloads of a done snapshot.
+
+Languages: a report stores its texts (definitions, profile comparisons' measures) in English, the msgids,
+and the downloads are English (the views run them under translation.override("en")); the page translates
+them when it shows them (definitions(), comparisons(); a text not in the catalogue, such as the copy an
+older report stored of a since reworded definition, is shown as stored).
+"""
+from django.utils.translation import gettext, gettext_lazy as _
+
+from apps.cohort.profile import RESULT_KEYS, THIS_REPORT, report_definition
 
 from .models import AggregateReport
 from .selectors import monitoring_of
 
 MEASURES = (
     # label, observed key, ci key, reference key, nominal p key
-    ("ISR incidence, horizon cohort", "horizon_incidence", "horizon_incidence_ci95", "reference_incidence",
+    (_("ISR incidence, horizon cohort"), "horizon_incidence", "horizon_incidence_ci95", "reference_incidence",
      "horizon_incidence_p_value"),
-    ("ISR incidence at the horizon (Kaplan–Meier)", "incidence_at_horizon_km", "incidence_at_horizon_km_ci95",
+    (_("ISR incidence at the horizon (Kaplan–Meier)"), "incidence_at_horizon_km", "incidence_at_horizon_km_ci95",
      "reference_incidence", None),
-    ("ISR incidence, crude (patients with ≥ 1 attributable ISR)", "isr_incidence", "isr_incidence_ci95",
+    (_("ISR incidence, crude (patients with ≥ 1 attributable ISR)"), "isr_incidence", "isr_incidence_ci95",
      "reference_incidence", "incidence_p_value"),
-    ("Mild/moderate share, horizon cohort (worst ISR within h)", "horizon_mild_moderate_share",
+    (_("Mild/moderate share, horizon cohort (worst ISR within h)"), "horizon_mild_moderate_share",
      "horizon_mild_moderate_ci95", "reference_mild_moderate_share", "horizon_mild_moderate_p_value"),
-    ("Mild/moderate share, crude (worst ISR per patient)", "mild_moderate_share", "mild_moderate_ci95",
+    (_("Mild/moderate share, crude (worst ISR per patient)"), "mild_moderate_share", "mild_moderate_ci95",
      "reference_mild_moderate_share", "mild_moderate_p_value"),
-    ("EAIR per 100 patient-years at risk (first ISRs)", "eair_per_100py", "eair_ci95", None, None),
-    ("EAER per 100 patient-years (all ISR events)", "eaer_per_100py", "eaer_ci95", None, None),
-    ("ISR duration, days: restricted mean to 365 d (Kaplan–Meier)", "duration_days_rmean_km", None,
+    (_("EAIR per 100 patient-years at risk (first ISRs)"), "eair_per_100py", "eair_ci95", None, None),
+    (_("EAER per 100 patient-years (all ISR events)"), "eaer_per_100py", "eaer_ci95", None, None),
+    (_("ISR duration, days: restricted mean to 365 d (Kaplan–Meier)"), "duration_days_rmean_km", None,
      "reference_duration_days", None),
-    ("Median ISR duration, days (Kaplan–Meier)", "duration_days_median_km", None, None, None),
-    ("Mean duration of resolved ISRs, days (resolved only)", "duration_days_mean", None, None, None),
-    ("Resolved ISRs lasting within the reference range", "duration_within_reference_share", None, None, None),
-    ("Median time to first ISR, days (Kaplan–Meier)", "time_to_first_isr_median_km", None, None, None),
-    ("Late onsets (not attributable, excluded above)", "late_onset_reactions", None, None, None),
+    (_("Median ISR duration, days (Kaplan–Meier)"), "duration_days_median_km", None, None, None),
+    (_("Mean duration of resolved ISRs, days (resolved only)"), "duration_days_mean", None, None, None),
+    (_("Resolved ISRs lasting within the reference range"), "duration_within_reference_share", None, None, None),
+    (_("Median time to first ISR, days (Kaplan–Meier)"), "time_to_first_isr_median_km", None, None, None),
+    (_("Late onsets (not attributable, excluded above)"), "late_onset_reactions", None, None, None),
 )
 SHARE_KEYS = ("isr_incidence", "mild_moderate_share", "duration_within_reference_share", "horizon_incidence",
               "horizon_mild_moderate_share", "incidence_at_horizon_km")
@@ -57,6 +65,27 @@ def measure_rows(report: AggregateReport) -> list[dict]:
                      "verdict": verdict_of.get(verdict_rows[key]) if key in verdict_rows else None,
                      "is_share": key in SHARE_KEYS})
     return rows
+
+
+def definitions(report: AggregateReport) -> list[tuple[str, str]]:
+    """The stored definitions in the active language: the report's own (W, h) rebuilt from its results."""
+    shown = []
+    for term, text in report.details["definitions"]:
+        if term == THIS_REPORT:
+            shown.append(report_definition(report.results["risk_window_days"],
+                                           report.results["follow_up_horizon_days"], translate=True))
+        else:
+            shown.append((gettext(term) if term else term, gettext(text) if text else text))
+    return shown
+
+
+def comparisons(report: AggregateReport) -> list[dict]:
+    """The stored profile comparisons with their measure and basis texts in the active language."""
+    def shown(value):
+        return gettext(value) if isinstance(value, str) and value else value
+    return [{**comparison, "rows": [{**row, "measure": shown(row["measure"]), "basis": shown(row["basis"])}
+                                    for row in comparison["rows"]]}
+            for comparison in report.details["profile_comparisons"]]
 
 
 def report_parameters(report: AggregateReport) -> dict:

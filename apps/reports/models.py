@@ -5,14 +5,15 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 
 class ReportStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
     # The data and parameters were those of an existing snapshot (`same_as`): nothing new was stored.
     DUPLICATE = "duplicate", "Same as an existing report"
 
@@ -103,13 +104,13 @@ class AggregateReport(models.Model):
 
 
 class SpendingType(models.TextChoices):
-    OBRIEN_FLEMING = "obrien_fleming", "O'Brien–Fleming type (Lan–DeMets)"
-    POCOCK = "pocock", "Pocock type (Lan–DeMets)"
+    OBRIEN_FLEMING = "obrien_fleming", _("O'Brien–Fleming type (Lan–DeMets)")
+    POCOCK = "pocock", _("Pocock type (Lan–DeMets)")
 
 
 class MonitoredMeasure(models.TextChoices):
-    HORIZON_INCIDENCE = "horizon_incidence", "Horizon incidence"
-    HORIZON_MILD_MODERATE_SHARE = "horizon_mild_moderate_share", "Horizon mild/moderate share"
+    HORIZON_INCIDENCE = "horizon_incidence", _("Horizon incidence")
+    HORIZON_MILD_MODERATE_SHARE = "horizon_mild_moderate_share", _("Horizon mild/moderate share")
 
 
 class MonitoringPlan(models.Model):

@@ -13,7 +13,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, override
 
 from apps.core.downloads import download
 from apps.core.policy import access, may_run_reports
@@ -101,8 +101,8 @@ def report_detail(request, pk):
                "refresh_seconds": REFRESH_SECONDS}
     if report.status == ReportStatus.DONE:
         context.update(rows=exports.measure_rows(report), charts=charts.report_charts(report),
-                       definitions=report.details["definitions"],
-                       comparisons=report.details["profile_comparisons"],
+                       definitions=exports.definitions(report),
+                       comparisons=exports.comparisons(report),
                        monitoring=[{**section, "chart": charts.monitoring(section["label"], section["looks"])}
                                    for section in selectors.monitoring_sections(report)],
                        monitoring_plan=selectors.monitoring_plan_of(report))
@@ -127,7 +127,9 @@ def report_download_json(request, pk):
     report = _get_report(request, pk)
     if report.status != ReportStatus.DONE:
         return JsonResponse({"error": _("Report #%(pk)s is %(status)s, not done.") % {"pk": report.pk, "status": report.status}}, status=409)
-    return download(request, json.dumps(exports.report_export(report), indent=2),
+    with override("en"):  # the downloads are English whatever the reader's language, like the stored report
+        body = json.dumps(exports.report_export(report), indent=2)
+    return download(request, body,
                     content_type="application/json", filename=_filename(report, "json"))
 
 
@@ -138,6 +140,7 @@ def report_download_csv(request, pk):
         return HttpResponse(_("Report #%(pk)s is %(status)s, not done.") % {"pk": report.pk, "status": report.status}, status=409,
                             content_type="text/plain")
     content = io.StringIO()
-    csv.writer(content).writerows(exports.report_csv_rows(report))
+    with override("en"):  # English whatever the reader's language, like the stored report
+        csv.writer(content).writerows(exports.report_csv_rows(report))
     return download(request, content.getvalue(), content_type="text/csv; charset=utf-8",
                     filename=_filename(report, "csv"))

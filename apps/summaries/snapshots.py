@@ -41,8 +41,9 @@ QUEUE_DEBOUNCE_SECONDS = 30
 RUN_LOCK_SECONDS = 1800
 
 def summaries_figures(scope, reference):
-    """What the refresh task stores for the summary pages of a scope: every table."""
-    return {"tables": [summary.as_json() for summary in all_summaries(scope, reference)]}
+    """What the refresh task stores for the summary pages of a scope: every table, its texts in English with the
+    msgid and parameters of the formatted ones (Summary.from_json shows them in the reader's language)."""
+    return {"tables": [summary.as_json(sources=True) for summary in all_summaries(scope, reference)]}
 
 
 def scope_key(kind, scope: Scope) -> str:
@@ -80,7 +81,7 @@ def refresh_figures() -> int:
             if existing is not None and existing.data_stamp == stamp and existing.as_of == scope.as_of:
                 continue
             started = time.perf_counter()
-            # Labels may be lazy translations (i18n): stored as the text of the language the task runs in.
+            # Labels may be lazy translations (i18n): stored in English (the msgids), translated when shown.
             payload = json.loads(json.dumps(compute(scope, reference), cls=DjangoJSONEncoder))
             FigureSnapshot.objects.update_or_create(scope_key=key, defaults={
                 "kind": kind, "product": scope.product, "site": scope.site, "as_of": scope.as_of,

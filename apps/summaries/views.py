@@ -2,7 +2,9 @@
 
 `?format=json` downloads the figures as JSON and `?format=csv` as CSV: on the index every table
 (long form, one line per cell), on a table's page that table (its on-screen columns, numbers split).
-Both carry the same figures as the page, from the same (cached or stored) computation.
+Both carry the same figures as the page, from the same (cached or stored) computation. The downloads are
+in English whatever the reader's language (one language for every exported file, like the audit trail);
+the pages show the tables' texts in the reader's language.
 """
 import csv
 import io
@@ -11,6 +13,7 @@ import json
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.translation import override
 
 from apps.core.downloads import download
 from apps.core.policy import access, may_use
@@ -69,7 +72,7 @@ def summary_index(request):
             writer.writerow(selectors.CSV_HEADER)
             lines = 0
             for summary in summaries:
-                rows = summary.csv_rows()
+                rows = summary.csv_rows()  # in English
                 writer.writerows(rows)
                 lines += len(rows)
             return download(request, content.getvalue(), content_type="text/csv; charset=utf-8",
@@ -89,11 +92,14 @@ def summary_detail(request, slug):
         scope, reference = form.scope(), form.reference()
         summaries, stored, stale = _summaries(scope, reference, slug)
         summary = next(summary for summary in summaries if summary.slug == slug)
-        table = summary_table(summary)
         if request.GET.get("format") == "csv":
-            exporter = TableExport("csv", table)
-            return download(request, exporter.export(), content_type=exporter.content_type(),
+            with override("en"):  # the headers are built as text when the table is
+                table = summary_table(summary)
+                exporter = TableExport("csv", table)
+                content = exporter.export()
+            return download(request, content, content_type=exporter.content_type(),
                             filename=_filename(scope, summary.slug, "csv"), rows=len(table.rows))
+        table = summary_table(summary)
         if request.GET.get("format") == "json":
             return _json_download(request, scope, reference, [summary], summary.slug)
         context.update(scope=scope, reference=reference, summary=summary, table=table, title=summary.title,

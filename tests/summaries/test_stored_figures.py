@@ -132,7 +132,7 @@ STEPS = [create_patient, create_reaction, edit_reaction, void_reaction, void_exp
 def assert_stored_equals_rows():
     for scope, reference in snapshots.precomputed_scopes():
         summaries = FigureSnapshot.objects.get(scope_key=snapshots.scope_key("summaries", scope))
-        assert summaries.payload == {"tables": [s.as_json() for s in all_summaries(scope, reference)]}, scope
+        assert summaries.payload == {"tables": [s.as_json(sources=True) for s in all_summaries(scope, reference)]}, scope
         dashboard = FigureSnapshot.objects.get(scope_key=snapshots.scope_key("dashboard", scope))
         assert dashboard.payload == dashboard_figures(scope, reference), scope
 
