@@ -7,6 +7,7 @@ called by the views, the action buttons, the services and the importer alike.
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 
 from apps.core.roles import Role, role_names
 
@@ -52,11 +53,11 @@ def account_problem(user) -> str:
     """Why a signed-in account may use nothing at all ('' when it may)."""
     roles = role_names(user)
     if not roles:
-        return ("Your account has no role in pv-tracker yet, so it can see no data. "
-                "Ask an administrator to give you a role (reporter, reviewer, analyst or admin).")
+        return _("Your account has no role in pv-tracker yet, so it can see no data. "
+                 "Ask an administrator to give you a role (reporter, reviewer, analyst or admin).")
     if not roles & CENTRAL_ROLES and not user.site_id:
-        return ("Your account is a reporter but is bound to no site, so it can see no data. "
-                "Ask an administrator to set your site.")
+        return _("Your account is a reporter but is bound to no site, so it can see no data. "
+                 "Ask an administrator to set your site.")
     return ""
 
 
@@ -68,7 +69,7 @@ def may_use(user) -> Decision:
     if user is None:
         return ALLOW
     if not user.is_authenticated:
-        return deny("Sign in first.")
+        return deny(_("Sign in first."))
     problem = account_problem(user)
     return deny(problem) if problem else ALLOW
 
@@ -81,25 +82,25 @@ def _role_in(user, roles, reason) -> Decision:
 
 def may_enter_data(user) -> Decision:
     return _role_in(user, {Role.REPORTER, Role.REVIEWER, Role.ADMIN},
-                    "Your role can read data but cannot enter or change it.")
+                    _("Your role can read data but cannot enter or change it."))
 
 
 def may_review(user) -> Decision:
-    return _role_in(user, {Role.REVIEWER, Role.ADMIN}, "Only reviewers and administrators may do this.")
+    return _role_in(user, {Role.REVIEWER, Role.ADMIN}, _("Only reviewers and administrators may do this."))
 
 
 def may_run_reports(user) -> Decision:
-    return _role_in(user, CENTRAL_ROLES, "Aggregate reports are for analysts, reviewers and admins.")
+    return _role_in(user, CENTRAL_ROLES, _("Aggregate reports are for analysts, reviewers and admins."))
 
 
 def may_triage(user) -> Decision:
     """Received ICSRs belong to no site until a central reviewer decides what they become."""
     return first_refusal(may_review(user), ALLOW if user is None or not user.site_id
-                         else deny("Only central reviewers and administrators receive and triage ICSRs."))
+                         else deny(_("Only central reviewers and administrators receive and triage ICSRs.")))
 
 
 def may_administer(user) -> Decision:
-    return _role_in(user, {Role.ADMIN}, "Only administrators may see this page.")
+    return _role_in(user, {Role.ADMIN}, _("Only administrators may see this page."))
 
 
 def needs_mfa(user) -> bool:
@@ -128,7 +129,7 @@ def visible_site(user):
 def may_touch_site(user, site_id) -> Decision:
     """A site-bound user acts only on their own site's records."""
     if user is not None and user.site_id and user.site_id != site_id:
-        return deny("This record belongs to another site.")
+        return deny(_("This record belongs to another site."))
     return ALLOW
 
 

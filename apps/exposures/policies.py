@@ -1,4 +1,6 @@
 """Who may do what to an exposure period: one function per action, for views, buttons, services and the importer."""
+from django.utils.translation import gettext as _
+
 from apps.core.policy import ALLOW, deny, first_refusal, may_review
 from apps.patients import policies as patient_policies
 
@@ -29,9 +31,9 @@ def locked_refusal(user, refs, action):
 
 def _live(period):
     if period.is_voided:
-        return deny("The exposure period is voided; voided records cannot be changed.")
+        return deny(_("The exposure period is voided; voided records cannot be changed."))
     if period.patient.is_voided:
-        return deny("The patient is voided; nothing of a voided patient can be changed.")
+        return deny(_("The patient is voided; nothing of a voided patient can be changed."))
     return ALLOW
 
 

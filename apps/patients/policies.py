@@ -1,4 +1,6 @@
 """Who may do what to a patient: one function per action, for views, buttons, services and the importer."""
+from django.utils.translation import gettext as _
+
 from apps.core.policy import ALLOW, deny, first_refusal, may_enter_data, may_review, may_touch_site
 
 LOCKED_REFS_SHOWN = 5
@@ -12,7 +14,7 @@ def locked_cases(patient):
 
 
 def _live(patient):
-    return deny("The patient is voided; nothing of a voided patient can be changed.") if patient.is_voided else ALLOW
+    return deny(_("The patient is voided; nothing of a voided patient can be changed.")) if patient.is_voided else ALLOW
 
 
 def _locked_for(user, patient, action):
@@ -42,7 +44,7 @@ def may_void(user, patient):
 def may_add_records(user, patient):
     """Add an exposure period or a reaction to the patient."""
     return first_refusal(may_enter_data(user), may_touch_site(user, patient.site_id),
-                         deny("The patient is voided; no record can be added.") if patient.is_voided else ALLOW)
+                         deny(_("The patient is voided; no record can be added.")) if patient.is_voided else ALLOW)
 
 
 def actions(user, patient) -> dict:

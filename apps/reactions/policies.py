@@ -10,10 +10,10 @@ from .choices import SITE_EDITABLE, Status
 
 def _live(reaction):
     if reaction.is_voided:
-        return deny("The reaction is voided; voided records cannot be changed.")
+        return deny(_("The reaction is voided; voided records cannot be changed."))
     if reaction.patient.is_voided:
-        return deny("The patient is voided; nothing of a voided patient can be edited, submitted, reviewed "
-                    "or exported.")
+        return deny(_("The patient is voided; nothing of a voided patient can be edited, submitted, reviewed "
+                    "or exported."))
     return ALLOW
 
 
@@ -28,7 +28,7 @@ def may_create(user, patient):
 def may_edit(user, reaction):
     def workflow():
         if reaction.status == Status.REVIEWED:
-            return deny("The reaction is reviewed and locked; it can no longer be edited.")
+            return deny(_("The reaction is reviewed and locked; it can no longer be edited."))
         if reaction.status not in SITE_EDITABLE and not may_review(user):
             return deny(_("Only drafts and returned cases can be edited by reporters; ask a reviewer."))
         return ALLOW
@@ -54,13 +54,13 @@ def _four_eyes(user, authors, refusal):
 def four_eyes(user, reaction):
     """The reviewer who locks a case is not the person who entered or submitted it."""
     return _four_eyes(user, (reaction.reporter_id, reaction.submitted_by_id),
-                      "Four eyes: you entered or submitted this case, so another reviewer must review and lock it.")
+                      _("Four eyes: you entered or submitted this case, so another reviewer must review and lock it."))
 
 
 def may_review_case(user, reaction):
     return first_refusal(may_review(user), _in_scope(user, reaction), _live(reaction),
                          ALLOW if reaction.status == Status.SUBMITTED
-                         else deny("Only a submitted, live reaction can be reviewed."),
+                         else deny(_("Only a submitted, live reaction can be reviewed.")),
                          lambda: four_eyes(user, reaction))
 
 
@@ -68,8 +68,8 @@ def may_void(user, reaction):
     def role():
         if may_review(user) or reaction.status == Status.DRAFT:
             return ALLOW
-        return deny("Only reviewers can void a submitted or reviewed reaction.")
-    already = deny("The reaction is already voided.") if reaction.is_voided else ALLOW
+        return deny(_("Only reviewers can void a submitted or reviewed reaction."))
+    already = deny(_("The reaction is already voided.")) if reaction.is_voided else ALLOW
     return first_refusal(may_enter_data(user), _in_scope(user, reaction), already, role)
 
 
@@ -146,7 +146,7 @@ def may_lock_follow_up(user, follow_up):
     """Lock a submitted follow-up: a reviewer other than the person who entered it (four eyes)."""
     return first_refusal(may_review_follow_up(user, follow_up), lambda: _four_eyes(
         user, (follow_up.created_by_id,),
-        "Four eyes: you entered this follow-up, so another reviewer must review and lock it."))
+        _("Four eyes: you entered this follow-up, so another reviewer must review and lock it.")))
 
 
 def follow_up_actions(user, follow_up) -> dict:

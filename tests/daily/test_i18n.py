@@ -82,3 +82,18 @@ def test_the_account_audit_inbox_and_clock_pages_are_in_italian(client, admin_us
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "it"
     page = client.get(reverse(name)).content.decode()
     assert italian in page and english not in page
+
+
+def test_the_refusal_page_gives_its_reason_in_italian(client, reporter, exposure):
+    from tests.factories import ReactionFactory, UserFactory
+
+    draft = ReactionFactory(patient=exposure.patient, product=exposure.product, status="submitted")
+
+    client.force_login(UserFactory(username="senza-ruolo"))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "it"
+    refused = client.get(reverse("reactions:list"))
+    assert refused.status_code == 403 and "non ha ancora un ruolo" in refused.content.decode()
+    client.force_login(reporter)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "it"
+    refused = client.get(reverse("reactions:review", args=[draft.pk]))
+    assert refused.status_code == 403 and "Solo i revisori e gli amministratori possono farlo." in refused.content.decode()
